@@ -1,0 +1,78 @@
+"""Measuring helpers shared by the benchmarks: big files, curl as the reference, peak RSS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def make_file(path: Path, size: int) -> Path:
+    """Write `size` pseudo-random bytes to `path` (reused if it already has that size)."""
+    if path.exists() and path.stat().st_size == size:
+        return path
+    block = os.urandom(4 * MiB)
+    with path.open("wb") as out:
+        left = size
+        while left > 0:
+            n = min(left, len(block))
+            out.write(block[:n])
+            left -= n
+    return path
+
+
+def curl_upload_seconds(url: str, api_key: str, file: Path, fields: dict[str, str]) -> float:
+    """Time `curl -F file=@FILE` to `url`: the reference every upload figure is set beside."""
+    curl = shutil.which("curl")
+    if curl is None:
+        raise SystemExit("curl is needed as the reference: apt-get install curl")
+    args = [curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", url]
+    args += ["-H", f"X-Api-Key: {api_key}", "-F", f"file=@{file}"]
+    for name, value in fields.items():
+        args += ["-F", f"{name}={value}"]
+    start = time.perf_counter()
+    out = subprocess.run(args, check=True, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if out.stdout.strip() != "200":
+        raise SystemExit(f"curl upload answered HTTP {out.stdout.strip()}")
+    return elapsed
+
+
+class PeakRss:
+    """Samples a process's resident memory every few milliseconds; `peak` is the maximum."""
+
+    def __init__(self, pid: int, interval: float = 0.005) -> None:
+        self._proc = psutil.Process(pid)
+        self._interval = interval
+        self._stop = threading.Event()
+        self.peak = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak = max(self.peak, self._proc.memory_info().rss)
+            except psutil.Error:
+                return
+            self._stop.wait(self._interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def ratio(measured: float, reference: float) -> str:
+    """`measured / reference` formatted for a report line."""
+    return f"{measured / reference:.2f}x" if reference else "n/a"

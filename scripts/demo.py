@@ -1,0 +1,3 @@
+"""The demo `make demo` runs (filled in by the emulator work)."""
+
+print("demo: nothing yet")
