@@ -100,8 +100,14 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
     )
 
 
-# Commands are registered by the modules below; each is a thin wrapper over the library.
-# --- emulator ---------------------------------------------------------------------------
+# Commands: each is a thin wrapper over the library, grouped by concept below.
+
+# --- validate / init (the manifest) ------------------------------------------------------
+
+# --- plan / status (the planner) ---------------------------------------------------------
+
+# --- emulator ----------------------------------------------------------------------------
+
 
 
 def main(argv: list[str] | None = None) -> None:
