@@ -1,0 +1,72 @@
+"""One apply at a time per lockfile; a dead holder never leaves the lock stuck."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from videosync.runlock import LockHeld, RunLock
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from videosync.runlock import RunLock
+with RunLock(Path(sys.argv[1]), Path(sys.argv[2])):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _hold_in_subprocess(tmp_path: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(tmp_path / "videosync.lock"), str(tmp_path / "state")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_run_is_refused_at_once_naming_the_holder(tmp_path: Path) -> None:
+    proc = _hold_in_subprocess(tmp_path)
+    try:
+        start = time.monotonic()
+        with (
+            pytest.raises(LockHeld) as refused,
+            RunLock(tmp_path / "videosync.lock", tmp_path / "state"),
+        ):
+            pass
+        assert time.monotonic() - start < 1.0
+        message = str(refused.value)
+        assert message.startswith("videosync.lock is locked by another videosync run: ")
+        assert f"pid {proc.pid} on {os.uname().nodename} since " in message
+        assert message.endswith("(videosync apply); wait for it to finish and try again")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_lock_of_a_killed_holder_is_free_again(tmp_path: Path) -> None:
+    proc = _hold_in_subprocess(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with RunLock(tmp_path / "videosync.lock", tmp_path / "state") as lock:
+        holder = lock.holder()
+        assert holder is not None
+        assert holder.pid == os.getpid()
+
+
+def test_lock_is_released_and_note_removed_on_exit(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with RunLock(tmp_path / "videosync.lock", state):
+        assert (state / "apply.lock.json").exists()
+    assert not (state / "apply.lock.json").exists()
+    with RunLock(tmp_path / "videosync.lock", state):
+        pass
