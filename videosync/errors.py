@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ApiError",
     "AuthError",
@@ -67,17 +69,32 @@ class ApiError(VideosyncError):
 
     hint = ""
 
-    def __init__(self, message: str, *, status: int = 0, call: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        call: str = "",
+        detail: Any = None,
+        request_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.call = call
+        self.detail = detail
+        """The server's own error body (`detail` or `error.message`), parsed JSON or None."""
+        self.request_id = request_id
+        """The response's `X-Request-ID`, for a support ticket."""
+        self.attempts = 1
+        """How many times the call was sent before giving up (set by the client)."""
 
     def __str__(self) -> str:
         where = f"{self.call}: " if self.call else ""
         status = f"HTTP {self.status}: " if self.status else ""
+        tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{status}{self.message}{hint}"
+        return f"{where}{status}{self.message}{tries}{hint}"
 
 
 class AuthError(ApiError):
@@ -97,9 +114,16 @@ class InvalidRequest(ApiError):
 class RateLimited(ApiError):
     """429 after every retry: the server keeps asking us to slow down."""
 
+    hint = "wait a while and run again, or lower --parallelism"
+
+    retry_after: float | None = None
+    """Seconds the server asked us to wait (`Retry-After`), when it said."""
+
 
 class ServerError(ApiError):
     """5xx after every retry."""
+
+    hint = "the service failed; try again later"
 
 
 class ConnectionFailed(ApiError):
@@ -109,8 +133,12 @@ class ConnectionFailed(ApiError):
     failure, so the caller cannot know whether the call took effect.
     """
 
+    hint = "check the network and --api-url"
+
     def __init__(
         self, message: str, *, status: int = 0, call: str = "", ambiguous: bool = False
     ) -> None:
         super().__init__(message, status=status, call=call)
         self.ambiguous = ambiguous
+        if ambiguous:
+            self.hint = "the request may have taken effect on the server; run again to reconcile"
