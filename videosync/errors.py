@@ -12,8 +12,10 @@ __all__ = [
     "LockError",
     "ManifestError",
     "NotFound",
+    "PlanRefused",
     "RateLimited",
     "ServerError",
+    "StalePlan",
     "UsageError",
     "VideosyncError",
 ]
@@ -58,6 +60,18 @@ class LockError(VideosyncError):
     """The lockfile is unreadable, corrupt or held by another run."""
 
     exit_code = 3
+
+
+class PlanRefused(VideosyncError):
+    """A guard refuses the plan (protected entries, `--max-delete`): nothing was changed."""
+
+    exit_code = 1
+
+
+class StalePlan(VideosyncError):
+    """A saved plan no longer matches the manifest, lockfile or remote catalog."""
+
+    exit_code = 1
 
 
 class ApiError(VideosyncError):
