@@ -10,6 +10,7 @@ __all__ = [
     "ConnectionFailed",
     "InvalidRequest",
     "LockError",
+    "MalformedResponse",
     "ManifestError",
     "NotFound",
     "PlanRefused",
@@ -138,6 +139,12 @@ class ServerError(ApiError):
     """5xx after every retry."""
 
     hint = "the service failed; try again later"
+
+
+class MalformedResponse(ApiError):
+    """The server answered, but not with the JSON the API documents (e.g. a proxy's HTML)."""
+
+    hint = "check --api-url: is it the Vision API, and is anything in between rewriting answers?"
 
 
 class ConnectionFailed(ApiError):

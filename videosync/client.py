@@ -1,0 +1,554 @@
+"""The Vision API client: every call videosync makes to the service goes through here.
+
+`VisionClient` is async at the core so the applier can keep many requests in flight over
+one pooled `httpx.AsyncClient`; `SyncVisionClient` runs it on a private event loop for
+the commands that make one call at a time (plan, status). This is the only module that
+imports httpx, and it turns every httpx failure into an `ApiError` (`raise ... from`).
+
+Paths, field names and shapes follow `api/NOTES.md`; the choices that are only assumed
+about the real service are the constants just below, in one place. Retries are decided
+in `videosync.retry`, JSON is read in `videosync.remote`.
+
+The API key travels only in the `X-Api-Key` header, set by an `httpx.Auth` whose repr
+hides it; it is never logged (log lines carry method, path, status and time), and any
+server message that echoes it is scrubbed before it becomes an exception message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import mimetypes
+import time
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, TypeVar, cast
+from urllib.parse import quote
+
+import httpx
+
+from videosync import __version__
+from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, UsageError
+from videosync.model import RemoteGroup, RemoteVideo
+from videosync.remote import (
+    UploadResult,
+    error_for_status,
+    parse_group,
+    parse_groups,
+    parse_json,
+    parse_upload,
+    parse_videos,
+)
+from videosync.retry import RetryPolicy, call_with_retries, parse_retry_after
+from videosync.uploadstream import Hasher, UploadStream
+
+__all__ = ["DEFAULT_API_URL", "RetryPolicy", "SyncVisionClient", "UploadResult", "VisionClient"]
+
+DEFAULT_API_URL = "https://vision-agent.api.reka.ai"
+
+# The routes: the tutorial's un-prefixed paths (api/NOTES.md, "Endpoints").
+UPLOAD_PATH = "/videos/upload"
+GET_PATH = "/videos/get"
+DELETE_PATH = "/videos/delete"
+GROUPS_PATH = "/videos/groups"
+# The start timestamp's field name (the OpenAPI spelling, not the tutorial's).
+START_FIELD = "video_absolute_start_timestamp"
+
+logger = logging.getLogger("videosync.client")
+
+_T = TypeVar("_T")
+
+
+class _ApiKeyAuth(httpx.Auth):
+    """Adds `X-Api-Key` to each request; its repr (and so every log of it) hides the key."""
+
+    def __init__(self, api_key: str) -> None:
+        self._api_key = api_key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["X-Api-Key"] = self._api_key
+        yield request
+
+    def __repr__(self) -> str:
+        return "_ApiKeyAuth(api_key=<hidden>)"
+
+
+def _form_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _iso_utc(start: datetime) -> str:
+    """ISO 8601 in UTC with its offset; a naive time is taken to be UTC already."""
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=timezone.utc)
+    return start.astimezone(timezone.utc).isoformat()
+
+
+def _describe(exc: httpx.HTTPError, timeout: float) -> str:
+    """A sentence for a failure that left us without an answer."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect: {exc or 'connection refused'}"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"no free connection within {timeout:g} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without answering"
+    if isinstance(exc, httpx.WriteError):
+        return f"the connection broke while sending: {exc or type(exc).__name__}"
+    return f"the connection failed: {exc or type(exc).__name__}"
+
+
+class VisionClient:
+    """An async client for the Vision API's video and group calls.
+
+    One instance holds one connection pool: create it once per run, use it from many
+    tasks, and close it (`async with VisionClient(...) as client:`).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = f"videosync/{__version__}",
+    ) -> None:
+        if not api_key:
+            raise AuthError("no API key was given")
+        url = httpx.URL(base_url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise UsageError(f"API URL {base_url!r} is not an http(s) URL")
+        self.base_url = str(url).rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._timeout = timeout
+        self._api_key = api_key
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=_ApiKeyAuth(api_key),
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 15.0)),
+            transport=transport,
+            follow_redirects=False,  # a redirect means a wrong --api-url; say so, don't follow
+        )
+
+    def __repr__(self) -> str:
+        return f"VisionClient(base_url={self.base_url!r})"
+
+    async def __aenter__(self) -> VisionClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # --- videos ------------------------------------------------------------------------
+
+    async def list_videos(self) -> list[RemoteVideo]:
+        """Every video of this key, in one call (the API documents no pagination)."""
+        call = f"POST {GET_PATH}"
+        data = await self._call("POST", GET_PATH, json={}, idempotent=True, safe=True)
+        return parse_videos(data, call=call)
+
+    async def get_videos(
+        self, video_ids: Sequence[str], *, batch_size: int = 100
+    ) -> list[RemoteVideo]:
+        """The videos with these ids, asked for `batch_size` at a time."""
+        found: list[RemoteVideo] = []
+        for batch in _batches(video_ids, batch_size):
+            data = await self._call(
+                "POST", GET_PATH, json={"video_ids": batch}, idempotent=True, safe=True
+            )
+            found += parse_videos(data, call=f"POST {GET_PATH}")
+        return found
+
+    async def upload_file(
+        self,
+        path: Path,
+        *,
+        name: str,
+        filename: str,
+        index: bool = True,
+        thumbnails: bool = False,
+        start: datetime | None = None,
+        group_id: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        hasher: Callable[[], Hasher] | None = None,
+    ) -> UploadResult:
+        """Stream the file at `path` to the server as a new video.
+
+        `filename` is the multipart filename, which the server keeps as
+        `metadata.source`. `progress` gets the bytes sent so far (starting over at 0 if
+        the upload is retried); `hasher` (e.g. `hashlib.sha256`) digests exactly the
+        bytes of the attempt that succeeded, so the file is read once.
+        """
+        fields = self._upload_fields(
+            name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
+        )
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        try:
+            file = path.open("rb")
+        except OSError as exc:
+            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        with file:
+            stream = UploadStream(file, progress=progress, hasher=hasher)
+            # httpx wants an IO[bytes]; the stream offers the part of it httpx uses.
+            files = {"file": (filename, cast(IO[bytes], stream), content_type)}
+            data = await self._call(
+                "POST", UPLOAD_PATH, data=fields, files=files, idempotent=False, safe=False
+            )
+        result = parse_upload(data, call=f"POST {UPLOAD_PATH}")
+        return replace(result, size=stream.sent, digest=stream.hexdigest())
+
+    async def upload_url(
+        self,
+        url: str,
+        *,
+        name: str | None,
+        index: bool = True,
+        thumbnails: bool = False,
+        start: datetime | None = None,
+        group_id: str | None = None,
+    ) -> UploadResult:
+        """Ask the server to fetch `url` as a new video (kept as its `metadata.source`)."""
+        fields = self._upload_fields(
+            name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
+        )
+        fields["video_url"] = url
+        # A plain form body, as the API reference's own Python sends a URL upload.
+        data = await self._call("POST", UPLOAD_PATH, data=fields, idempotent=False, safe=False)
+        return parse_upload(data, call=f"POST {UPLOAD_PATH}")
+
+    async def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
+        """Delete these videos, `batch_size` ids per call."""
+        for batch in _batches(video_ids, batch_size):
+            await self._call(
+                "DELETE",
+                DELETE_PATH,
+                json={"video_ids": batch},
+                idempotent=True,
+                safe=False,
+                expect_json=False,
+            )
+
+    @staticmethod
+    def _upload_fields(
+        *,
+        name: str | None,
+        index: bool,
+        thumbnails: bool,
+        start: datetime | None,
+        group_id: str | None,
+    ) -> dict[str, str]:
+        fields = {"index": _form_bool(index), "enable_thumbnails": _form_bool(thumbnails)}
+        if name is not None:
+            fields["video_name"] = name
+        if start is not None:
+            fields[START_FIELD] = _iso_utc(start)
+        if group_id is not None:
+            fields["group_id"] = group_id
+        return fields
+
+    # --- groups ------------------------------------------------------------------------
+
+    async def list_groups(self) -> list[RemoteGroup]:
+        """Every video group of this key."""
+        data = await self._call("GET", GROUPS_PATH, idempotent=True, safe=True)
+        return parse_groups(data, call=f"GET {GROUPS_PATH}")
+
+    async def create_group(
+        self, name: str, metadata: Mapping[str, Any] | None = None
+    ) -> RemoteGroup:
+        """Create a group. Not retried once the request may have arrived (see retry.py)."""
+        body: dict[str, Any] = {"name": name}
+        if metadata is not None:
+            body["metadata"] = dict(metadata)
+        data = await self._call("POST", GROUPS_PATH, json=body, idempotent=False, safe=False)
+        return parse_group(data, call=f"POST {GROUPS_PATH}")
+
+    async def get_group(self, group_id: str) -> RemoteGroup:
+        """One group by id."""
+        path = _group_path(group_id)
+        data = await self._call("GET", path, idempotent=True, safe=True)
+        return parse_group(data, call=f"GET {path}")
+
+    async def update_group(
+        self, group_id: str, *, name: str | None = None, metadata: Mapping[str, Any] | None = None
+    ) -> RemoteGroup:
+        """Change a group's name and/or metadata in place."""
+        if name is None and metadata is None:
+            raise ValueError("update_group needs a name or metadata to change")
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if metadata is not None:
+            body["metadata"] = dict(metadata)
+        path = _group_path(group_id)
+        data = await self._call("PATCH", path, json=body, idempotent=True, safe=False)
+        return parse_group(data, call=f"PATCH {path}")
+
+    async def delete_group(self, group_id: str) -> None:
+        """Delete a group; the server refuses (409, InvalidRequest) while videos are in it."""
+        path = _group_path(group_id)
+        await self._call("DELETE", path, idempotent=True, safe=False, expect_json=False)
+
+    # --- one call, with retries --------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
+        idempotent: bool,
+        safe: bool,
+        expect_json: bool = True,
+    ) -> Any:
+        """Send one API call, retried per `self.retry`; the parsed JSON answer.
+
+        `safe`: the call changes nothing (a read). `idempotent`: sending it twice has the
+        effect of sending it once, so it may be retried even when an earlier attempt may
+        have reached the server.
+        """
+        call = f"{method} {path}"
+        maybe_applied = False  # some attempt's request may have reached the server
+
+        async def attempt() -> Any:
+            nonlocal maybe_applied
+            events: list[str] = []
+
+            async def trace(event: str, info: Mapping[str, Any]) -> None:
+                events.append(event)
+
+            request = self._http.build_request(
+                method, path, json=json, data=data, files=files, extensions={"trace": trace}
+            )
+            started = time.perf_counter()
+            try:
+                response = await self._http.send(request)
+            except httpx.DecodingError as exc:
+                self._log(method, path, "undecodable body", started)
+                raise MalformedResponse(
+                    f"the answer could not be decoded: {exc}", call=call
+                ) from exc
+            except httpx.HTTPError as exc:
+                reached = _may_have_reached_server(exc, events)
+                maybe_applied = maybe_applied or reached
+                self._log(method, path, f"{type(exc).__name__}", started)
+                # THE AMBIGUOUS CASE. The body was sent in full (httpcore traced
+                # `send_request_body.complete`) and no answer came: the server may have
+                # acted on it. For a call that changes something it is reported as
+                # ConnectionFailed(ambiguous=True); retry.py does not send a
+                # non-idempotent call (an upload, a group creation) again after it.
+                raise ConnectionFailed(
+                    self._scrub(_describe(exc, self._timeout)),
+                    call=call,
+                    ambiguous=maybe_applied and not safe,
+                ) from exc
+            self._log(method, path, str(response.status_code), started)
+            status = response.status_code
+            content_type = response.headers.get("content-type", "")
+            # Whatever the server says may end up in an exception message: if it echoes
+            # the key (a careless proxy, a debug page), the key goes no further.
+            body = response.content.replace(self._api_key.encode(), b"<api key>")
+            if 200 <= status < 300:
+                return (
+                    parse_json(body, content_type, status=status, call=call)
+                    if expect_json
+                    else None
+                )
+            if status == 404 and method == "DELETE" and maybe_applied:
+                # An earlier attempt's answer was lost, this one finds nothing to delete:
+                # that earlier attempt did the work.
+                return None
+            raise error_for_status(
+                status,
+                body,
+                content_type,
+                call=call,
+                request_id=response.headers.get("x-request-id"),
+                retry_after=parse_retry_after(response.headers.get("retry-after")),
+            )
+
+        return await call_with_retries(self.retry, attempt, idempotent=idempotent)
+
+    def _log(self, method: str, path: str, outcome: str, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        logger.debug("%s %s %s %.0f ms", method, path, outcome, ms)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "<api key>")
+
+
+def _may_have_reached_server(exc: httpx.HTTPError, events: Sequence[str]) -> bool:
+    """Whether the whole request may have reached the server before `exc`."""
+    if events:  # httpcore traced this attempt: trust its account of what was written
+        return any(e.endswith("send_request_body.complete") for e in events)
+    # A transport without tracing (a test double, a proxy transport): judge by the kind
+    # of failure. Failing to connect or to write means the request did not get through.
+    return not isinstance(
+        exc,
+        (
+            httpx.ConnectError,
+            httpx.ConnectTimeout,
+            httpx.PoolTimeout,
+            httpx.WriteError,
+            httpx.WriteTimeout,
+            httpx.UnsupportedProtocol,
+        ),
+    )
+
+
+def _batches(items: Sequence[str], size: int) -> list[list[str]]:
+    if size < 1:
+        raise ValueError("batch_size must be at least 1")
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _group_path(group_id: str) -> str:
+    return f"{GROUPS_PATH}/{quote(group_id, safe='')}"
+
+
+class SyncVisionClient:
+    """`VisionClient`'s calls, one at a time, for code that is not async (plan, status).
+
+    Runs the async client on a private event loop; not for use inside a running loop.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = f"videosync/{__version__}",
+    ) -> None:
+        self._client = VisionClient(
+            base_url,
+            api_key,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            user_agent=user_agent,
+        )
+        self._loop = asyncio.new_event_loop()
+
+    def __repr__(self) -> str:
+        return f"SyncVisionClient(base_url={self._client.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._client.base_url
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        return self._loop.run_until_complete(coro)
+
+    def __enter__(self) -> SyncVisionClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool and the private loop."""
+        if not self._loop.is_closed():
+            self._run(self._client.aclose())
+            self._loop.close()
+
+    def list_videos(self) -> list[RemoteVideo]:
+        return self._run(self._client.list_videos())
+
+    def get_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> list[RemoteVideo]:
+        return self._run(self._client.get_videos(video_ids, batch_size=batch_size))
+
+    def upload_file(
+        self,
+        path: Path,
+        *,
+        name: str,
+        filename: str,
+        index: bool = True,
+        thumbnails: bool = False,
+        start: datetime | None = None,
+        group_id: str | None = None,
+        progress: Callable[[int], None] | None = None,
+        hasher: Callable[[], Hasher] | None = None,
+    ) -> UploadResult:
+        return self._run(
+            self._client.upload_file(
+                path,
+                name=name,
+                filename=filename,
+                index=index,
+                thumbnails=thumbnails,
+                start=start,
+                group_id=group_id,
+                progress=progress,
+                hasher=hasher,
+            )
+        )
+
+    def upload_url(
+        self,
+        url: str,
+        *,
+        name: str | None,
+        index: bool = True,
+        thumbnails: bool = False,
+        start: datetime | None = None,
+        group_id: str | None = None,
+    ) -> UploadResult:
+        return self._run(
+            self._client.upload_url(
+                url,
+                name=name,
+                index=index,
+                thumbnails=thumbnails,
+                start=start,
+                group_id=group_id,
+            )
+        )
+
+    def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
+        self._run(self._client.delete_videos(video_ids, batch_size=batch_size))
+
+    def list_groups(self) -> list[RemoteGroup]:
+        return self._run(self._client.list_groups())
+
+    def create_group(self, name: str, metadata: Mapping[str, Any] | None = None) -> RemoteGroup:
+        return self._run(self._client.create_group(name, metadata))
+
+    def get_group(self, group_id: str) -> RemoteGroup:
+        return self._run(self._client.get_group(group_id))
+
+    def update_group(
+        self, group_id: str, *, name: str | None = None, metadata: Mapping[str, Any] | None = None
+    ) -> RemoteGroup:
+        return self._run(self._client.update_group(group_id, name=name, metadata=metadata))
+
+    def delete_group(self, group_id: str) -> None:
+        self._run(self._client.delete_group(group_id))
