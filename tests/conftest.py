@@ -9,9 +9,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
+from videosync.samplemedia import write_sample_video
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -50,3 +54,39 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
+
+
+# --- the emulator (videosync/emulator) ----------------------------------------------------
+
+API_KEY = "test-key"
+"""The key the `emulator` fixture accepts (beside "other-key", a second tenant)."""
+OTHER_API_KEY = "other-key"
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
+    """A fresh emulator on 127.0.0.1 and an ephemeral port, data in a temporary dir.
+
+    Indexing is instant (index_delay=0) and no fault is injected; change that with
+    `emulator.set_faults(...)`. Keys: API_KEY and OTHER_API_KEY (two tenants).
+    """
+    config = EmulatorConfig(
+        data_dir=tmp_path / "emulator-data",
+        api_keys=(API_KEY, OTHER_API_KEY),
+        retry_after=0,
+    )
+    with start_emulator(config) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sample_videos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Three small, distinct, real H.264 MP4 files (2 s, 160x120, 24 fps)."""
+    folder = tmp_path_factory.mktemp("sample-videos")
+    return [write_sample_video(folder / f"sample-{seed}.mp4", seed=seed) for seed in (1, 2, 3)]
+
+
+@pytest.fixture(scope="session")
+def sample_video(sample_videos: list[Path]) -> Path:
+    """One small real H.264 MP4 file (the first of `sample_videos`)."""
+    return sample_videos[0]

@@ -1,0 +1,12 @@
+"""A local, persistent implementation of the Vision API's video management calls.
+
+Start one in-process with `start_emulator(EmulatorConfig(data_dir=...))` (tests, the demo),
+or from the shell with `videosync emulator`.
+"""
+
+from __future__ import annotations
+
+from videosync.emulator.config import FAULT_KINDS, EmulatorConfig
+from videosync.emulator.server import RunningEmulator, serve_forever, start_emulator
+
+__all__ = ["FAULT_KINDS", "EmulatorConfig", "RunningEmulator", "serve_forever", "start_emulator"]

@@ -1,0 +1,105 @@
+"""`video_url` uploads: downloaded in the background, then stored like an uploaded file.
+
+The download has a time limit (`fetch_timeout`, in all) and the upload size limit. An
+unreachable URL, an HTTP error or a file that is not a decodable video ends the video in
+`failed`; the reason is logged (the Video object has no field for it) and kept in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+import httpx
+
+from videosync.emulator.media import NotAVideo, probe
+from videosync.emulator.store import Store
+
+__all__ = ["Fetcher"]
+
+logger = logging.getLogger("videosync.emulator")
+
+
+class FetchFailed(Exception):
+    """The URL could not be downloaded; the message says why."""
+
+
+async def _download(url: str, dest: Path, max_bytes: int, timeout: float) -> int:
+    size = 0
+    try:
+        with anyio.fail_after(timeout):
+            async with (
+                httpx.AsyncClient(follow_redirects=True, timeout=timeout) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code != 200:
+                    raise FetchFailed(f"GET {url} answered HTTP {response.status_code}")
+                with dest.open("wb") as out:
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise FetchFailed(f"{url} is larger than {max_bytes} bytes")
+                        out.write(chunk)
+                    out.flush()
+                    os.fsync(out.fileno())
+    except TimeoutError:
+        raise FetchFailed(f"downloading {url} took longer than {timeout:g} s") from None
+    except httpx.HTTPError as exc:
+        raise FetchFailed(f"cannot download {url}: {exc or type(exc).__name__}") from exc
+    return size
+
+
+class Fetcher:
+    """Runs one background task per `video_url` upload in the server's event loop."""
+
+    def __init__(self, store: Store, max_bytes: int, timeout: float) -> None:
+        self._store = store
+        self._max_bytes = max_bytes
+        self._timeout = timeout
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, video_id: str, url: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._fetch(video_id, url))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait(self) -> None:
+        """Wait for every download in flight (tests and the demo use it)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def cancel(self) -> None:
+        """Stop every download; the store marks them failed on the next start."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _fetch(self, video_id: str, url: str) -> None:
+        temp = self._store.temp_path()
+        try:
+            try:
+                size = await _download(url, temp, self._max_bytes, self._timeout)
+                info = await anyio.to_thread.run_sync(probe, temp)
+            except (FetchFailed, NotAVideo) as exc:
+                logger.warning("video %s: %s", video_id, exc)
+                self._store.finish_video(video_id, ready_at=time.time(), error=str(exc))
+                return
+            await anyio.to_thread.run_sync(self._store.commit_file, temp, video_id)
+            if not self._store.finish_video(
+                video_id,
+                ready_at=time.time(),
+                size=size,
+                width=info.width,
+                height=info.height,
+                avg_fps=info.avg_fps,
+                duration=info.duration,
+            ):
+                # Deleted while downloading: drop the file we just put in place.
+                self._store.file_path(video_id).unlink(missing_ok=True)
+        finally:
+            temp.unlink(missing_ok=True)

@@ -1,0 +1,139 @@
+"""Running the emulator: uvicorn in a background thread (tests, the demo) or in the foreground.
+
+The listening socket is bound before uvicorn starts, so the port (even an ephemeral one)
+is known at once and connections made right away queue instead of being refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+import uvicorn
+
+from videosync.emulator.app import build_app
+from videosync.emulator.config import EmulatorConfig
+from videosync.emulator.state import EmulatorState
+from videosync.emulator.store import Store, open_store
+
+__all__ = ["RunningEmulator", "serve_forever", "start_emulator"]
+
+logger = logging.getLogger("videosync.emulator")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _url(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def _server(config: EmulatorConfig, store: Store) -> tuple[uvicorn.Server, EmulatorState]:
+    app, state = build_app(config, store)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,  # our own request log has one line per request
+            lifespan="on",
+            timeout_graceful_shutdown=2,
+            loop="asyncio",
+            http="h11",
+        )
+    )
+    return server, state
+
+
+class RunningEmulator:
+    """An emulator serving in a background thread; `stop()` (or leaving `with`) ends it."""
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self._store = open_store(config.data_dir)
+        self._sock = _bind(config.host, config.port)
+        self.url = _url(self._sock, config.host)
+        self._server, self._state = _server(config, self._store)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="videosync-emulator", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        async def serve() -> None:
+            self._loop = asyncio.get_running_loop()
+            await self._server.serve(sockets=[self._sock])
+
+        asyncio.run(serve())
+
+    def set_faults(
+        self,
+        *,
+        fault_rate: float | None = None,
+        latency_ms: int | None = None,
+        seed: int | None = None,
+        kinds: tuple[str, ...] | None = None,
+    ) -> None:
+        """Change fault injection while running; `kinds=None` allows every kind."""
+        self._state.faults.configure(
+            fault_rate=fault_rate, latency_ms=latency_ms, seed=seed, kinds=kinds
+        )
+
+    def wait_for_downloads(self, timeout: float = 30.0) -> None:
+        """Block until every `video_url` download in flight has finished (or failed)."""
+        loop = self._loop
+        if loop is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._state.fetcher.wait(), loop).result(timeout)
+
+    def stop(self) -> None:
+        """Stop serving and close the data dir; safe to call twice."""
+        if self._thread.is_alive():
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._sock.close()
+        self._store.close()
+
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def start_emulator(config: EmulatorConfig) -> RunningEmulator:
+    """Start an emulator in a background thread; it accepts connections on return."""
+    return RunningEmulator(config)
+
+
+def serve_forever(config: EmulatorConfig, announce: Callable[[str], None]) -> None:
+    """Serve in this thread until SIGINT/SIGTERM; `announce` gets the URL once bound."""
+    store = open_store(config.data_dir)
+    sock = _bind(config.host, config.port)
+    try:
+        server, _ = _server(config, store)
+        announce(_url(sock, config.host))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        store.close()

@@ -1,0 +1,346 @@
+"""What the emulator keeps: SQLite (WAL) for metadata, one file per video under the data dir.
+
+Layout of a data dir: `emulator.sqlite3` (videos, groups, the URL-signing secret),
+`videos/<video_id>` (stored files), `tmp/` (uploads in flight). A video row is inserted only
+after its file is complete, fsynced and renamed into `videos/`, so a killed emulator never
+lists a half-written video; `open_store` removes what such a kill left behind.
+Tenants are stored as a hash of their API key: the key itself is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+__all__ = ["GroupRecord", "Store", "VideoRecord", "open_store"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (
+    group_id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS groups_by_tenant ON groups (tenant);
+CREATE TABLE IF NOT EXISTS videos (
+    video_id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    video_name TEXT,
+    source TEXT,
+    start_ms INTEGER,
+    do_index INTEGER NOT NULL,
+    thumbnails INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    ready_at REAL,
+    size INTEGER,
+    width INTEGER,
+    height INTEGER,
+    avg_fps REAL,
+    duration REAL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS videos_by_tenant ON videos (tenant, created_at);
+"""
+
+INTERRUPTED = "download interrupted: the emulator was stopped before it finished"
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """One stored video as the emulator knows it (the API's Video is rendered from this)."""
+
+    video_id: str
+    tenant: str
+    group_id: str
+    video_name: str | None
+    source: str | None
+    start_ms: int | None
+    do_index: bool
+    thumbnails: bool
+    created_at: float
+    ready_at: float | None
+    """When the file was complete and probed; None while a `video_url` is downloading."""
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    avg_fps: float | None = None
+    duration: float | None = None
+    error: str | None = None
+    """Why the video cannot be indexed (not a decodable video, download failed), else None."""
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """One custom video group of a tenant."""
+
+    group_id: str
+    tenant: str
+    name: str
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+_VIDEO_COLUMNS = tuple(f.name for f in fields(VideoRecord))
+
+
+def _video(row: sqlite3.Row) -> VideoRecord:
+    values = dict(row)
+    values["do_index"] = bool(values["do_index"])
+    values["thumbnails"] = bool(values["thumbnails"])
+    return VideoRecord(**values)
+
+
+def _group(row: sqlite3.Row) -> GroupRecord:
+    values = dict(row)
+    values["metadata"] = json.loads(values["metadata"])
+    return GroupRecord(**values)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Store:
+    """Thread-safe access to one data dir (one connection, one lock: calls are short)."""
+
+    def __init__(self, data_dir: Path, db: sqlite3.Connection) -> None:
+        self.data_dir = data_dir
+        self.videos_dir = data_dir / "videos"
+        self.tmp_dir = data_dir / "tmp"
+        self._db = db
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- settings -------------------------------------------------------------------
+
+    def secret(self) -> bytes:
+        """The per-data-dir key that signs download URLs (made on first use, then kept)."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM settings WHERE name = 'url_secret'").fetchone()
+            if row is not None:
+                return bytes(row["value"])
+            value = secrets.token_bytes(32)
+            db.execute("INSERT INTO settings VALUES ('url_secret', ?)", (value,))
+            return value
+
+    # --- files ----------------------------------------------------------------------
+
+    def temp_path(self) -> Path:
+        """A fresh path under `tmp/` for an upload in flight."""
+        return self.tmp_dir / f"{uuid.uuid4().hex}.part"
+
+    def file_path(self, video_id: str) -> Path:
+        return self.videos_dir / video_id
+
+    def commit_file(self, temp: Path, video_id: str) -> Path:
+        """Move a complete, fsynced temp file into place under `videos/`."""
+        final = self.file_path(video_id)
+        temp.replace(final)
+        _fsync_dir(self.videos_dir)
+        return final
+
+    # --- videos ---------------------------------------------------------------------
+
+    def add_video(self, video: VideoRecord) -> None:
+        marks = ", ".join("?" for _ in _VIDEO_COLUMNS)
+        values = tuple(getattr(video, name) for name in _VIDEO_COLUMNS)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO videos ({', '.join(_VIDEO_COLUMNS)}) VALUES ({marks})", values)
+
+    def finish_video(self, video_id: str, **changes: Any) -> bool:
+        """Record the outcome of a download (ready_at, size, probe or error); False if gone."""
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._tx() as db:
+            cursor = db.execute(
+                f"UPDATE videos SET {assignments} WHERE video_id = ?",
+                (*changes.values(), video_id),
+            )
+            return cursor.rowcount == 1
+
+    def videos(self, tenant: str, ids: Sequence[str] | None = None) -> list[VideoRecord]:
+        """The tenant's videos, oldest first; with `ids`, only those found, in that order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM videos WHERE tenant = ? ORDER BY created_at, rowid", (tenant,)
+            ).fetchall()
+        found = [_video(row) for row in rows]
+        if ids is None:
+            return found
+        by_id = {video.video_id: video for video in found}
+        return [by_id[i] for i in dict.fromkeys(ids) if i in by_id]
+
+    def video(self, tenant: str, video_id: str) -> VideoRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM videos WHERE tenant = ? AND video_id = ?", (tenant, video_id)
+            ).fetchone()
+        return None if row is None else _video(row)
+
+    def any_video(self, video_id: str) -> VideoRecord | None:
+        """A video of any tenant: the signed download route has no key, only the signature."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM videos WHERE video_id = ?", (video_id,)
+            ).fetchone()
+        return None if row is None else _video(row)
+
+    def delete_videos(self, tenant: str, ids: Sequence[str]) -> list[str]:
+        """Delete those of `ids` the tenant has (row first, then file); return the missing ids."""
+        with self._tx() as db:
+            present = {
+                row["video_id"]
+                for row in db.execute(
+                    f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN "
+                    f"({', '.join('?' for _ in ids)})",
+                    (tenant, *ids),
+                )
+            }
+            missing = [i for i in dict.fromkeys(ids) if i not in present]
+            if missing:
+                return missing
+            db.executemany("DELETE FROM videos WHERE video_id = ?", [(i,) for i in present])
+        for video_id in present:
+            self.file_path(video_id).unlink(missing_ok=True)
+        return []
+
+    def move_videos(self, tenant: str, ids: Sequence[str], group_id: str) -> list[str]:
+        """Move the tenant's `ids` to `group_id`; return the missing ids (nothing moved then)."""
+        with self._tx() as db:
+            present = {
+                row["video_id"]
+                for row in db.execute(
+                    f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN "
+                    f"({', '.join('?' for _ in ids)})",
+                    (tenant, *ids),
+                )
+            }
+            missing = [i for i in dict.fromkeys(ids) if i not in present]
+            if not missing:
+                db.executemany(
+                    "UPDATE videos SET group_id = ? WHERE video_id = ?",
+                    [(group_id, i) for i in present],
+                )
+            return missing
+
+    # --- groups ---------------------------------------------------------------------
+
+    def groups(self, tenant: str) -> list[GroupRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM groups WHERE tenant = ? ORDER BY created_at, rowid", (tenant,)
+            ).fetchall()
+        return [_group(row) for row in rows]
+
+    def group(self, tenant: str, group_id: str) -> GroupRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM groups WHERE tenant = ? AND group_id = ?", (tenant, group_id)
+            ).fetchone()
+        return None if row is None else _group(row)
+
+    def add_group(self, group: GroupRecord, limit: int) -> bool:
+        """Insert `group` unless its tenant already has `limit` groups (then False)."""
+        with self._tx() as db:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM groups WHERE tenant = ?", (group.tenant,)
+            ).fetchone()
+            if count >= limit:
+                return False
+            db.execute(
+                "INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    group.group_id,
+                    group.tenant,
+                    group.name,
+                    json.dumps(group.metadata),
+                    group.created_at,
+                    group.updated_at,
+                ),
+            )
+            return True
+
+    def update_group(self, group: GroupRecord) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE groups SET name = ?, metadata = ?, updated_at = ? WHERE group_id = ?",
+                (group.name, json.dumps(group.metadata), group.updated_at, group.group_id),
+            )
+
+    def delete_group(self, tenant: str, group_id: str) -> int:
+        """Delete the group if it holds no video; return how many videos it holds (0: gone)."""
+        with self._tx() as db:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM videos WHERE tenant = ? AND group_id = ?", (tenant, group_id)
+            ).fetchone()
+            if count == 0:
+                db.execute(
+                    "DELETE FROM groups WHERE tenant = ? AND group_id = ?", (tenant, group_id)
+                )
+            return int(count)
+
+    # --- recovery -------------------------------------------------------------------
+
+    def recover(self) -> None:
+        """Clean up after a kill: temp files, files without a row, downloads cut short."""
+        for temp in self.tmp_dir.iterdir():
+            temp.unlink(missing_ok=True)
+        with self._lock:
+            known = {row[0] for row in self._db.execute("SELECT video_id FROM videos")}
+        for stored in self.videos_dir.iterdir():
+            if stored.name not in known:
+                stored.unlink(missing_ok=True)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE videos SET error = ?, ready_at = created_at "
+                "WHERE ready_at IS NULL AND error IS NULL",
+                (INTERRUPTED,),
+            )
+
+
+def open_store(data_dir: Path) -> Store:
+    """Open (creating if needed) the data dir and clean up what a killed emulator left."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "videos").mkdir(exist_ok=True)
+    (data_dir / "tmp").mkdir(exist_ok=True)
+    db = sqlite3.connect(
+        data_dir / "emulator.sqlite3", isolation_level=None, check_same_thread=False
+    )
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.executescript(_SCHEMA)
+    store = Store(data_dir, db)
+    store.recover()
+    return store

@@ -1,0 +1,195 @@
+"""The video routes: upload, get/list, delete, and the signed download of a stored file."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from videosync.emulator.auth import tenant_of
+from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, read_body, video_ids
+from videosync.emulator.media import NotAVideo, probe
+from videosync.emulator.problems import Problem
+from videosync.emulator.state import EmulatorState, state_of
+from videosync.emulator.store import VideoRecord
+from videosync.emulator.uploads import UploadForm, receive_upload
+from videosync.emulator.views import video_view
+
+__all__ = [
+    "delete_many",
+    "delete_one",
+    "download",
+    "get_many",
+    "get_one",
+    "list_query",
+    "render_videos",
+    "upload",
+]
+
+DEFAULT_GROUP = "default"
+_START_FIELDS = ("video_absolute_start_timestamp", "video_start_absolute_timestamp")
+
+
+def render_videos(
+    state: EmulatorState, request: Request, videos: list[VideoRecord]
+) -> JSONResponse:
+    now = time.time()
+    base = str(request.base_url)
+    results = [
+        video_view(v, base_url=base, signer=state.signer, now=now, delay=state.config.index_delay)
+        for v in videos
+    ]
+    return JSONResponse({"results": results})
+
+
+def _resolve_group(state: EmulatorState, tenant: str, group_id: str | None) -> str:
+    if not group_id or group_id == DEFAULT_GROUP:
+        return DEFAULT_GROUP
+    if state.store.group(tenant, group_id) is None:
+        raise Problem(404, f"Group {group_id!r} not found")
+    return group_id
+
+
+def _checked_fields(form: UploadForm) -> dict[str, Any]:
+    """Validate the upload's fields (all problems are 422) into the record's values."""
+    fields = form.fields
+    url = fields.get("video_url", "").strip()
+    if form.has_file == bool(url):
+        raise Problem(422, "Send exactly one of 'file' and 'video_url'")
+    if url and urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise Problem(422, f"video_url must be an http or https URL, not {url!r}")
+    name = fields.get("video_name", "").strip()
+    if not name:
+        if form.has_file:
+            raise Problem(422, "video_name is required for a file upload")
+        name = PurePosixPath(urlsplit(url).path).name or url
+    if "index" not in fields:
+        raise Problem(422, "index is required: true or false")
+    start_ms = None
+    for start_field in _START_FIELDS:
+        if fields.get(start_field, "").strip():
+            start_ms = parse_timestamp_ms(start_field, fields[start_field])
+            break
+    return {
+        "video_name": name,
+        "source": url or form.filename,
+        "start_ms": start_ms,
+        "do_index": parse_bool("index", fields["index"]),
+        "thumbnails": parse_bool("enable_thumbnails", fields.get("enable_thumbnails", "false")),
+        "url": url,
+    }
+
+
+async def upload(request: Request) -> Response:
+    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    temp = state.store.temp_path()
+    try:
+        form = await receive_upload(request, temp, state.config.max_upload_bytes)
+        values = _checked_fields(form)
+        group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
+        video_id = str(uuid.uuid4())
+        url = values.pop("url")
+        common = {"video_id": video_id, "tenant": tenant, "group_id": group_id, **values}
+        if url:
+            state.store.add_video(VideoRecord(**common, created_at=time.time(), ready_at=None))
+            state.fetcher.start(video_id, url)
+        else:
+            try:
+                info = await anyio.to_thread.run_sync(probe, temp)
+                measured: dict[str, Any] = {
+                    "width": info.width,
+                    "height": info.height,
+                    "avg_fps": info.avg_fps,
+                    "duration": info.duration,
+                }
+            except NotAVideo as exc:
+                measured = {"error": str(exc)}
+            await anyio.to_thread.run_sync(state.store.commit_file, temp, video_id)
+            now = time.time()
+            state.store.add_video(
+                VideoRecord(**common, created_at=now, ready_at=now, size=form.size, **measured)
+            )
+    finally:
+        temp.unlink(missing_ok=True)
+    return JSONResponse({"video_id": video_id, "status": "upload_initiated", "video_s3_url": None})
+
+
+async def get_many(request: Request) -> Response:
+    """POST /videos/get: the listed `video_ids` (unknown ones left out), or all videos."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    ids = video_ids(await read_body(request), required=False)
+    return render_videos(state, request, state.store.videos(tenant, ids))
+
+
+async def list_query(request: Request) -> Response:
+    """GET /v1/videos[?ids=…]: like POST /videos/get with the ids in the query."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    ids = request.query_params.getlist("ids") or None
+    return render_videos(state, request, state.store.videos(tenant, ids))
+
+
+async def get_one(request: Request) -> Response:
+    """GET /v1/videos/{video_id}: one Video, or 404."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    video_id = request.path_params["video_id"]
+    video = state.store.video(tenant, video_id)
+    if video is None:
+        raise Problem(404, f"Video {video_id!r} not found")
+    view = video_view(
+        video,
+        base_url=str(request.base_url),
+        signer=state.signer,
+        now=time.time(),
+        delay=state.config.index_delay,
+    )
+    return JSONResponse(view)
+
+
+def _delete(state: EmulatorState, tenant: str, ids: list[str]) -> Response:
+    missing = state.store.delete_videos(tenant, ids)
+    if missing:
+        raise Problem(404, f"Video(s) not found, nothing deleted: {', '.join(missing)}")
+    noun = "video" if len(ids) == 1 else "videos"
+    return JSONResponse({"status": "success", "message": f"Deleted {len(ids)} {noun}"})
+
+
+async def delete_many(request: Request) -> Response:
+    """DELETE /videos/delete: all of `video_ids`, or none if any is unknown (404)."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    ids = video_ids(await read_body(request), required=True)
+    assert ids is not None  # required=True
+    return _delete(state, tenant, ids)
+
+
+async def delete_one(request: Request) -> Response:
+    """DELETE /v1/videos/{video_id}."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    return _delete(state, tenant, [request.path_params["video_id"]])
+
+
+async def download(request: Request) -> Response:
+    """GET /files/{video_id}?expires=…&signature=…: the stored file, with Range support."""
+    state = state_of(request)
+    video_id = request.path_params["video_id"]
+    expires = request.query_params.get("expires", "")
+    signature = request.query_params.get("signature", "")
+    if not state.signer.valid(video_id, expires, signature, time.time()):
+        raise Problem(403, "Invalid or expired download URL: get a fresh one from /videos/get")
+    video = state.store.any_video(video_id)
+    path = state.store.file_path(video_id)
+    if video is None or video.size is None or not path.is_file():
+        raise Problem(404, f"Video {video_id!r} has no stored file")
+    return FileResponse(path, media_type="video/mp4")

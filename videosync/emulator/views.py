@@ -1,0 +1,65 @@
+"""How stored records look through the API: the Video and Group objects of NOTES.md.
+
+Indexing status is derived from stored timestamps, so no background worker is needed and
+a restart changes nothing: `pending` until `ready_at + delay`, `indexing` until
+`ready_at + 2 * delay`, then `indexed` (or `failed` when the file is not a decodable video
+or its download failed). `index=false` stays `pending`; a `video_url` still downloading
+(`ready_at` unset) is `pending`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from videosync.emulator.signing import UrlSigner
+from videosync.emulator.store import GroupRecord, VideoRecord
+
+__all__ = ["group_view", "indexing_status", "video_view"]
+
+INDEXING_TYPE = "qa_and_search"
+
+
+def indexing_status(video: VideoRecord, now: float, delay: float) -> str:
+    if not video.do_index or video.ready_at is None:
+        return "pending"
+    if now < video.ready_at + delay:
+        return "pending"
+    if now < video.ready_at + 2 * delay:
+        return "indexing"
+    return "failed" if video.error is not None else "indexed"
+
+
+def video_view(
+    video: VideoRecord, *, base_url: str, signer: UrlSigner, now: float, delay: float
+) -> dict[str, Any]:
+    """The Video object; `url` is a fresh signed download URL on `base_url`."""
+    return {
+        "video_id": video.video_id,
+        "url": f"{base_url}files/{video.video_id}?{signer.query(video.video_id, now)}",
+        "indexing_status": indexing_status(video, now, delay),
+        "indexing_type": INDEXING_TYPE if video.do_index else None,
+        "group_id": video.group_id,
+        "metadata": {
+            "width": video.width,
+            "height": video.height,
+            "avg_fps": video.avg_fps,
+            "duration": video.duration,
+            "video_name": video.video_name,
+            "title": video.video_name,
+            "video_start_timestamp_utc_ms": video.start_ms,
+            "thumbnail": None,
+            "thumbnails": None,
+            "description": f"Uploaded video file: {video.source}",
+            "source": video.source,
+        },
+    }
+
+
+def group_view(group: GroupRecord) -> dict[str, Any]:
+    return {
+        "group_id": group.group_id,
+        "name": group.name,
+        "metadata": group.metadata,
+        "created_at": group.created_at,
+        "updated_at": group.updated_at,
+    }
