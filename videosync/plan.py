@@ -1,0 +1,352 @@
+"""The plan as a value: actions with reasons, in apply order, saved and loaded as JSON.
+
+A `Plan` is immutable and contains no timestamps: the same inputs give byte-identical
+`to_json()`. A plan saved with `plan --out` also carries fingerprints of the manifest, the
+lockfile and the remote state it was computed from, so `apply PLANFILE` can refuse it once
+any of them has changed (`check_fingerprints`). It never holds the API key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from videosync.errors import LockError, StalePlan
+from videosync.lockfile import VideoSpec, load_schema
+from videosync.model import RemoteGroup, RemoteVideo
+
+__all__ = [
+    "PLAN_FORMAT_VERSION",
+    "Action",
+    "Change",
+    "Fingerprints",
+    "GroupSpec",
+    "Plan",
+    "Step",
+    "Summary",
+    "check_fingerprints",
+    "fingerprint_bytes",
+    "fingerprint_remote",
+]
+
+PLAN_FORMAT_VERSION = 1
+
+Resource = Literal["video", "group"]
+Kind = Literal["create", "replace", "delete", "adopt", "update", "noop"]
+StepOp = Literal["create_group", "update_group", "upload", "adopt", "delete_video", "delete_group"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One attribute that differs: `attribute` is a dotted path (`metadata.campaign`)."""
+
+    attribute: str
+    old: Any
+    new: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"attribute": self.attribute, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """The attributes of a managed group: what `create` sends and `update` sets."""
+
+    name: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "metadata": dict(self.metadata)}
+
+
+@dataclass(frozen=True)
+class Action:
+    """What happens to one resource, and why, in words the person reading the plan uses.
+
+    `key` is the manifest key of a video, the manifest's name of a group, or, for an
+    unmanaged video that `--prune` deletes, its video_id. `cause` is a machine-readable
+    word for the reason (`new`, `gone`, `failed`, `changed`, `adopt`, `removed`,
+    `unmanaged`, `unchanged`). `video_id`/`group_id` name the existing remote resource the
+    action acts on (the old copy, for a replace). `blocked` says why a guard refuses it.
+    """
+
+    resource: Resource
+    kind: Kind
+    key: str
+    cause: str
+    reason: str
+    changes: tuple[Change, ...] = ()
+    video_id: str | None = None
+    group_id: str | None = None
+    spec: VideoSpec | None = None
+    group: GroupSpec | None = None
+    size: int | None = None
+    """Bytes to upload (create and replace of a local file)."""
+    protect: bool = False
+    blocked: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "action": self.kind,
+            "key": self.key,
+            "cause": self.cause,
+            "reason": self.reason,
+            "changes": [c.to_json() for c in self.changes],
+            "video_id": self.video_id,
+            "group_id": self.group_id,
+            "spec": self.spec.to_json() if self.spec else None,
+            "group": self.group.to_json() if self.group else None,
+            "size": self.size,
+            "protect": self.protect,
+            "blocked": self.blocked,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Action:
+        group = data["group"]
+        return cls(
+            resource=data["resource"],
+            kind=data["action"],
+            key=data["key"],
+            cause=data["cause"],
+            reason=data["reason"],
+            changes=tuple(Change(c["attribute"], c["old"], c["new"]) for c in data["changes"]),
+            video_id=data["video_id"],
+            group_id=data["group_id"],
+            spec=VideoSpec.from_json(data["spec"]) if data["spec"] else None,
+            group=GroupSpec(group["name"], group["metadata"]) if group else None,
+            size=data["size"],
+            protect=data["protect"],
+            blocked=data["blocked"],
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One API-level step of applying a plan; a replace is an upload then a delete_video."""
+
+    op: StepOp
+    action: Action
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts a person reads first."""
+
+    create: int = 0
+    replace: int = 0
+    delete: int = 0
+    adopt: int = 0
+    unchanged: int = 0
+    upload_bytes: int = 0
+    group_create: int = 0
+    group_update: int = 0
+    group_delete: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """sha256 of what a plan was computed from; a mismatch makes a saved plan stale."""
+
+    manifest: str
+    lockfile: str | None
+    """None when there was no lockfile yet."""
+    remote: str
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"manifest": self.manifest, "lockfile": self.lockfile, "remote": self.remote}
+
+
+# Apply order (DESIGN.md): groups first, then uploads, then deletes, then group deletes.
+_PHASE: dict[tuple[str, str], int] = {
+    ("group", "create"): 0,
+    ("group", "update"): 0,
+    ("group", "noop"): 0,
+    ("video", "create"): 1,
+    ("video", "replace"): 1,
+    ("video", "adopt"): 1,
+    ("video", "noop"): 1,
+    ("video", "delete"): 2,
+    ("group", "delete"): 3,
+}
+
+
+def apply_order(action: Action) -> tuple[int, str, str]:
+    """Sort key putting actions in the order they are applied, then by key."""
+    return (_PHASE[(action.resource, action.kind)], action.key, action.video_id or "")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What apply would do: every action in apply order, and why it may not be applied."""
+
+    actions: tuple[Action, ...] = ()
+    problems: tuple[str, ...] = ()
+    """Why the plan must not be applied as it stands (guards); empty when applicable."""
+    unmanaged: int = 0
+    """Remote videos videosync does not manage and leaves alone."""
+    fingerprints: Fingerprints | None = None
+
+    @property
+    def applicable(self) -> bool:
+        return not self.problems
+
+    @property
+    def changes(self) -> tuple[Action, ...]:
+        """The actions that change something (everything but `noop`)."""
+        return tuple(a for a in self.actions if a.kind != "noop")
+
+    @property
+    def has_changes(self) -> bool:
+        return any(a.kind != "noop" for a in self.actions)
+
+    def summary(self) -> Summary:
+        count: dict[str, int] = {}
+        upload = 0
+        for a in self.actions:
+            name = a.kind if a.resource == "video" else f"group_{a.kind}"
+            count[name] = count.get(name, 0) + 1
+            if a.kind in ("create", "replace") and a.size:
+                upload += a.size
+        return Summary(
+            create=count.get("create", 0),
+            replace=count.get("replace", 0),
+            delete=count.get("delete", 0),
+            adopt=count.get("adopt", 0),
+            unchanged=count.get("noop", 0),
+            upload_bytes=upload,
+            group_create=count.get("group_create", 0),
+            group_update=count.get("group_update", 0),
+            group_delete=count.get("group_delete", 0),
+        )
+
+    def steps(self) -> tuple[Step, ...]:
+        """The API-level steps in dependency order: a replace uploads its new copy before
+        any video is deleted, and groups are deleted after the videos in them."""
+        phases: list[list[Step]] = [[], [], [], []]
+        for a in self.actions:
+            if a.resource == "group":
+                if a.kind in ("create", "update"):
+                    phases[0].append(
+                        Step("create_group" if a.kind == "create" else "update_group", a)
+                    )
+                elif a.kind == "delete":
+                    phases[3].append(Step("delete_group", a))
+            elif a.kind in ("create", "replace"):
+                phases[1].append(Step("upload", a))
+                if a.kind == "replace":
+                    phases[2].append(Step("delete_video", a))
+            elif a.kind == "adopt":
+                phases[1].append(Step("adopt", a))
+            elif a.kind == "delete":
+                phases[2].append(Step("delete_video", a))
+        return tuple(step for phase in phases for step in phase)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "format_version": PLAN_FORMAT_VERSION,
+            "applicable": self.applicable,
+            "problems": list(self.problems),
+            "summary": self.summary().to_json(),
+            "unmanaged": self.unmanaged,
+            "actions": [a.to_json() for a in self.actions],
+        }
+        if self.fingerprints is not None:
+            out["fingerprints"] = self.fingerprints.to_json()
+        return out
+
+    def to_json(self) -> str:
+        """Stable JSON: same plan, same bytes (sorted keys, no timestamps)."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        fp = data.get("fingerprints")
+        return cls(
+            actions=tuple(Action.from_json(a) for a in data["actions"]),
+            problems=tuple(data["problems"]),
+            unmanaged=data["unmanaged"],
+            fingerprints=Fingerprints(fp["manifest"], fp["lockfile"], fp["remote"]) if fp else None,
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the plan file (`plan --out`)."""
+        path.write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Plan:
+        """Read a plan file written by `plan --out`; `LockError` (exit 3) if it is not one."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise LockError(f"{path}: cannot read the plan file: {exc.strerror}") from exc
+        except ValueError:
+            raise LockError(
+                f"{path}: not a videosync plan file (not JSON); run `videosync plan --out` again"
+            ) from None
+        if isinstance(data, dict) and data.get("format_version", 0) > PLAN_FORMAT_VERSION:
+            raise LockError(f"{path}: the plan was written by a newer videosync; upgrade it")
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(load_schema("plan")).iter_errors(data)
+        )
+        if error is not None:
+            at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+            raise LockError(
+                f"{path}: not a valid plan file at {at}: {error.message}; "
+                "run `videosync plan --out` again"
+            )
+        return cls.from_dict(data)
+
+
+def fingerprint_bytes(data: bytes | None) -> str | None:
+    """`sha256:<hex>` of a file's bytes (None for a file that does not exist)."""
+    return None if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def fingerprint_remote(videos: Iterable[RemoteVideo], groups: Iterable[RemoteGroup]) -> str:
+    """A digest of the remote state as far as planning depends on it.
+
+    Indexing progress (`pending` → `indexing` → `indexed`) does not change a plan, so only
+    whether a video failed is part of it; presigned URLs and timestamps are left out.
+    """
+    canonical = {
+        "videos": sorted(
+            [v.video_id, v.name, v.group_id, v.source, v.start_ms, v.indexing_status == "failed"]
+            for v in videos
+        ),
+        "groups": sorted(
+            [g.group_id, g.name, json.dumps(g.metadata, sort_keys=True)] for g in groups
+        ),
+    }
+    data = json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def check_fingerprints(plan: Plan, current: Fingerprints) -> None:
+    """Refuse (`StalePlan`) a saved plan whose inputs have changed since it was made."""
+    if plan.fingerprints is None:
+        raise StalePlan("the plan file has no fingerprints; save it with `videosync plan --out`")
+    changed = [
+        what
+        for what, old, new in (
+            ("the manifest", plan.fingerprints.manifest, current.manifest),
+            ("the lockfile", plan.fingerprints.lockfile, current.lockfile),
+            ("the remote catalog", plan.fingerprints.remote, current.remote),
+        )
+        if old != new
+    ]
+    if changed:
+        raise StalePlan(
+            f"the saved plan is stale: {', '.join(changed)} changed since it was made; "
+            "run `videosync plan --out` again and review the new plan"
+        )

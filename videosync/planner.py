@@ -1,0 +1,426 @@
+"""The planner: a pure function of desired, recorded and remote state, returning a `Plan`.
+
+No I/O happens here: the caller loads the manifest, the lockfile, lists the remote catalog
+once and stats (and where needed hashes) the local files, then passes plain values in. The
+decision table is DESIGN.md's, "The plan". This is the one module that imports deepdiff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from deepdiff import DeepDiff
+from deepdiff.helper import notpresent
+
+from videosync.hashing import LocalFileState
+from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
+from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.plan import Action, Change, GroupSpec, Plan, apply_order
+
+__all__ = ["Desired", "compute_plan", "human_bytes"]
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The manifest as the planner needs it: its folder, its videos and its groups."""
+
+    root: Path
+    videos: Sequence[DesiredVideo]
+    groups: Sequence[DesiredGroup] = ()
+
+
+def human_bytes(n: int) -> str:
+    """`412.3 MB`: decimal units, as people read sizes of video files."""
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _short(value: str | None) -> str:
+    """`1a2b3c4d…`: enough of an id or digest to recognise it."""
+    if not value:
+        return "none"
+    text = value.split(":", 1)[-1]
+    return text[:8] + "…" if len(text) > 8 else text
+
+
+def diff_attributes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Change, ...]:
+    """Attribute-level changes old → new, with dotted paths for nested values."""
+    if old == new:  # the common case, and far cheaper than a DeepDiff
+        return ()
+    changes: list[Change] = []
+    for report in DeepDiff(dict(old), dict(new), verbose_level=2).tree.values():
+        for level in report:
+            path = ".".join(str(p) for p in level.path(output_format="list"))
+            changes.append(Change(path, _present(level.t1), _present(level.t2)))
+    return tuple(sorted(changes, key=lambda c: c.attribute))
+
+
+def _present(value: Any) -> Any:
+    # deepdiff marks the missing side of an added or removed item with `notpresent`.
+    return None if value is notpresent else value
+
+
+def compute_plan(
+    desired: Desired,
+    recorded: Lockfile,
+    remote_videos: Iterable[RemoteVideo],
+    remote_groups: Iterable[RemoteGroup],
+    *,
+    local: Mapping[str, LocalFileState],
+    prune: bool = False,
+    allow_protected: bool = False,
+    max_delete: int | None = None,
+) -> Plan:
+    """Decide one action per video and per managed group, with a reason, in apply order.
+
+    `local` holds the state of every local file the manifest names, by key: its size, and
+    its digest wherever the lockfile recorded the same size for that key (elsewhere the
+    digest is not needed: a new key is a create, a new size a replace).
+    """
+    remote_videos = sorted(remote_videos, key=lambda v: v.video_id)
+    remote_by_id = {v.video_id: v for v in remote_videos}
+    remote_groups_by_id = {g.group_id: g for g in remote_groups}
+    wanted = {g.ref: g for g in desired.groups}
+    literal_groups = {v.group for v in desired.videos if v.group not in wanted}
+    group_actions, group_ids = _plan_groups(wanted, recorded, remote_groups_by_id, literal_groups)
+
+    recorded_ids = {e.video_id for e in recorded.videos.values()}
+    unrecorded = [v for v in remote_videos if v.video_id not in recorded_ids]
+    by_source: dict[str, list[RemoteVideo]] = {}
+    for v in unrecorded:
+        if v.source:
+            by_source.setdefault(v.source, []).append(v)
+
+    video_actions: list[Action] = []
+    for dv in sorted(desired.videos, key=lambda v: v.key):
+        spec = _spec(dv, desired.root, wanted, group_ids)
+        state = None
+        if dv.path is not None:
+            state = local.get(dv.key)
+            if state is None:
+                raise ValueError(f"no local file state given for {dv.key!r}")
+        rec = recorded.videos.get(dv.key)
+        if rec is None:
+            video_actions.append(_plan_new(dv, spec, state, by_source.get(dv.key, [])))
+        else:
+            video_actions.append(_plan_recorded(dv, spec, rec, state, remote_by_id))
+    desired_keys = {v.key for v in desired.videos}
+    for key in sorted(recorded.videos.keys() - desired_keys):
+        rec = recorded.videos[key]
+        gone = "" if rec.video_id in remote_by_id else " (already gone remotely)"
+        video_actions.append(
+            Action(
+                "video", "delete", key, "removed", f"removed from the manifest{gone}",
+                video_id=rec.video_id, protect=rec.protect,
+            )
+        )  # fmt: skip
+
+    adopted = {a.video_id for a in video_actions if a.kind == "adopt"}
+    unmanaged = [v for v in unrecorded if v.video_id not in adopted]
+    if prune:
+        in_use = {a.spec.group_id for a in video_actions if a.spec and a.spec.group_id}
+        in_use |= {gid for ref, gid in group_ids.items() if ref in wanted}
+        video_actions += [_prune(v) for v in unmanaged if v.group_id in in_use]
+        unmanaged = [v for v in unmanaged if v.group_id not in in_use]
+
+    video_actions = [_guard_protect(a, allow_protected, remote_by_id) for a in video_actions]
+    deleted = {
+        a.video_id
+        for a in video_actions
+        if a.kind in ("delete", "replace") and a.blocked is None and a.video_id
+    }
+    group_actions = [_guard_group_delete(a, remote_videos, deleted) for a in group_actions]
+    actions = tuple(sorted(group_actions + video_actions, key=apply_order))
+    problems = _problems(actions, remote_by_id, max_delete)
+    return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
+
+
+def _resolve_group(
+    ref: str, wanted: Mapping[str, DesiredGroup], ids: Mapping[str, str]
+) -> str | None:
+    """The group_id an entry's `group:` means; None for a managed group not created yet."""
+    if ref in wanted:
+        group = wanted[ref]
+        return ids.get(ref) if group.managed else group.group_id
+    return ref  # `default` or a group UUID, used as it is
+
+
+def _relative(path: Path, root: Path) -> str:
+    if path.is_absolute():
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            raise ValueError(f"{path} is outside the manifest's folder {root}") from None
+    return path.as_posix()
+
+
+def _spec(
+    dv: DesiredVideo, root: Path, wanted: Mapping[str, DesiredGroup], ids: Mapping[str, str]
+) -> VideoSpec:
+    source = Source(path=_relative(dv.path, root)) if dv.path is not None else Source(url=dv.url)
+    return VideoSpec(
+        name=dv.name,
+        group=dv.group,
+        group_id=_resolve_group(dv.group, wanted, ids),
+        start=format_start(dv.start) if dv.start is not None else None,
+        index=dv.index,
+        thumbnails=dv.thumbnails,
+        source=source,
+    )
+
+
+def _plan_groups(
+    wanted: Mapping[str, DesiredGroup],
+    recorded: Lockfile,
+    remote: Mapping[str, RemoteGroup],
+    literal_groups: set[str],
+) -> tuple[list[Action], dict[str, str]]:
+    """Actions for managed groups, and the group_id of each that exists and stays."""
+    actions: list[Action] = []
+    ids: dict[str, str] = {}
+    recorded_ids = {g.group_id for g in recorded.groups.values()}
+    for ref in sorted(wanted):
+        group = wanted[ref]
+        if not group.managed:
+            continue
+        spec = GroupSpec(group.name or ref, dict(group.metadata))
+        rec = recorded.groups.get(ref)
+        existing = remote.get(rec.group_id) if rec else None
+        if rec is None or existing is None:
+            if rec is None:
+                cause, reason = "new", "new in the manifest"
+            else:
+                cause = "gone"
+                reason = f"recorded group {_short(rec.group_id)} no longer exists remotely"
+            namesakes = sorted(
+                g.group_id for g in remote.values()
+                if g.name == spec.name and g.group_id not in recorded_ids
+            )  # fmt: skip
+            if namesakes:
+                reason += (
+                    f"; a remote group named {spec.name!r} ({_short(namesakes[0])}) exists that "
+                    "videosync did not create: reference it with `id:` to use it instead"
+                )
+            actions.append(Action("group", "create", ref, cause, reason, group=spec))
+            continue
+        ids[ref] = rec.group_id
+        changes = diff_attributes(
+            {"name": existing.name, "metadata": existing.metadata}, spec.to_json()
+        )
+        if changes:
+            reason = "; ".join(sorted({f"{c.attribute.split('.')[0]} changed" for c in changes}))
+            actions.append(
+                Action("group", "update", ref, "changed", reason, changes=changes,
+                       group_id=rec.group_id, group=spec)
+            )  # fmt: skip
+        else:
+            actions.append(
+                Action("group", "noop", ref, "unchanged", "unchanged",
+                       group_id=rec.group_id, group=spec)
+            )  # fmt: skip
+    referenced = {g.group_id for g in wanted.values() if not g.managed} | literal_groups
+    for ref in sorted(recorded.groups.keys() - {r for r, g in wanted.items() if g.managed}):
+        rec = recorded.groups[ref]
+        if rec.group_id in referenced:
+            actions.append(
+                Action("group", "noop", ref, "released",
+                       "now referenced by id, no longer managed: the group is kept",
+                       group_id=rec.group_id)
+            )  # fmt: skip
+            continue
+        gone = "" if rec.group_id in remote else " (already gone remotely)"
+        actions.append(
+            Action("group", "delete", ref, "removed", f"removed from the manifest{gone}",
+                   group_id=rec.group_id)
+        )  # fmt: skip
+    return actions, ids
+
+
+def _adoptable(v: RemoteVideo, spec: VideoSpec) -> bool:
+    """An unrecorded remote video is this entry's interrupted upload (DESIGN "Reliability")."""
+    start_ms = start_to_ms(spec.start) if spec.start else None
+    return (
+        v.indexing_status != "failed"
+        and v.name == spec.name
+        and spec.group_id is not None
+        and v.group_id == spec.group_id
+        and v.start_ms == start_ms
+    )
+
+
+def _plan_new(
+    dv: DesiredVideo,
+    spec: VideoSpec,
+    state: LocalFileState | None,
+    same_source: list[RemoteVideo],
+) -> Action:
+    candidates = [v for v in same_source if _adoptable(v, spec)]
+    if len(candidates) == 1:
+        found = candidates[0].video_id
+        return Action(
+            "video", "adopt", dv.key, "adopt",
+            f"an earlier upload of this entry, interrupted before it was recorded, is on the "
+            f"server as {found}: it is recorded instead of uploaded again",
+            video_id=found, spec=spec, protect=dv.protect,
+        )  # fmt: skip
+    reason = "new in the manifest"
+    if candidates:
+        reason += f"; {len(candidates)} unrecorded remote copies match it, so none is adopted"
+    return Action(
+        "video", "create", dv.key, "new", reason,
+        spec=spec, size=state.size if state else None, protect=dv.protect,
+    )  # fmt: skip
+
+
+def _plan_recorded(
+    dv: DesiredVideo,
+    spec: VideoSpec,
+    rec: LockEntry,
+    state: LocalFileState | None,
+    remote: Mapping[str, RemoteVideo],
+) -> Action:
+    size = state.size if state else None
+    current = remote.get(rec.video_id)
+    if current is None:
+        return Action(
+            "video", "create", dv.key, "gone",
+            f"recorded video {_short(rec.video_id)} no longer exists remotely",
+            spec=spec, size=size, protect=dv.protect,
+        )  # fmt: skip
+    if current.indexing_status == "failed":
+        return Action(
+            "video", "replace", dv.key, "failed", "remote copy's indexing failed",
+            video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
+        )  # fmt: skip
+    changes = _spec_changes(dv.key, rec, spec, state)
+    if current.group_id != rec.spec.group_id:
+        changes += (Change("remote.group_id", current.group_id, rec.spec.group_id),)
+    if changes:
+        return Action(
+            "video", "replace", dv.key, "changed", _describe(changes),
+            changes=changes, video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
+        )  # fmt: skip
+    return Action(
+        "video", "noop", dv.key, "unchanged", "unchanged",
+        video_id=rec.video_id, spec=spec, protect=dv.protect,
+    )  # fmt: skip
+
+
+def _spec_changes(
+    key: str, rec: LockEntry, spec: VideoSpec, state: LocalFileState | None
+) -> tuple[Change, ...]:
+    old, new = rec.spec.to_json(), spec.to_json()
+    both_files = rec.spec.source.path is not None and spec.source.path is not None
+    if both_files:
+        # The path is not sent to the API (the key is): a file moved under an `id:` key
+        # with the same content needs no new upload.
+        del old["source"], new["source"]
+    changes = diff_attributes(old, new)
+    if both_files and state is not None:
+        if rec.size != state.size:
+            changes += (Change("size", rec.size, state.size),)
+        elif state.digest is None:
+            raise ValueError(f"the digest of {key!r} is needed: its size is the recorded one")
+        elif state.digest != rec.hash:
+            changes += (Change("hash", rec.hash, state.digest),)
+    return changes
+
+
+def _describe(changes: Sequence[Change]) -> str:
+    """The reason for a replace, in the user's terms, content first."""
+    parts: list[str] = []
+    by_attr = {c.attribute: c for c in changes}
+    if "hash" in by_attr:
+        c = by_attr["hash"]
+        algo = str(c.new).split(":", 1)[0]
+        parts.append(f"file content changed ({algo} {_short(c.old)} → {_short(c.new)})")
+    if "size" in by_attr:
+        c = by_attr["size"]
+        parts.append(f"file size changed ({human_bytes(c.old or 0)} → {human_bytes(c.new or 0)})")
+    if "group" in by_attr:
+        c = by_attr["group"]
+        parts.append(f"group changed ({c.old} → {c.new}); a video's group is fixed at upload")
+    elif "group_id" in by_attr:
+        parts.append("its group is being recreated")
+    if "remote.group_id" in by_attr:
+        c = by_attr["remote.group_id"]
+        parts.append(f"the remote copy was moved to group {_short(c.old)}")
+    rest = sorted(
+        {c.attribute.split(".")[0] for c in changes}
+        - {"hash", "size", "group", "group_id", "remote"}
+    )
+    parts += [f"{attr} changed" for attr in rest]
+    return "; ".join(parts)
+
+
+def _prune(v: RemoteVideo) -> Action:
+    named = f" ({v.name!r}, source {v.source!r})" if v.name or v.source else ""
+    return Action(
+        "video", "delete", v.video_id, "unmanaged",
+        f"not in the manifest or the lockfile{named}; --prune deletes it",
+        video_id=v.video_id,
+    )  # fmt: skip
+
+
+def _guard_protect(
+    action: Action, allow_protected: bool, remote: Mapping[str, RemoteVideo]
+) -> Action:
+    if allow_protected or not action.protect or action.kind not in ("delete", "replace"):
+        return action
+    if action.video_id not in remote:
+        return action  # nothing left on the server to protect
+    verb = "deleted" if action.kind == "delete" else "replaced"
+    return replace(
+        action, blocked=f"protected (protect: true): not {verb} without --allow-protected"
+    )
+
+
+def _guard_group_delete(
+    action: Action, remote_videos: Sequence[RemoteVideo], deleted: set[str]
+) -> Action:
+    if action.resource != "group" or action.kind != "delete":
+        return action
+    left = sum(
+        1 for v in remote_videos if v.group_id == action.group_id and v.video_id not in deleted
+    )
+    if not left:
+        return action
+    return replace(
+        action,
+        blocked=f"it still holds {left} video(s) this plan does not delete; "
+        "move or delete them first",
+    )
+
+
+def _problems(
+    actions: Sequence[Action], remote: Mapping[str, RemoteVideo], max_delete: int | None
+) -> tuple[str, ...]:
+    problems: list[str] = []
+    protected = [a.key for a in actions if a.blocked and a.resource == "video"]
+    if protected:
+        listed = ", ".join(protected[:5]) + (", …" if len(protected) > 5 else "")
+        problems.append(
+            f"{len(protected)} protected entr{'y' if len(protected) == 1 else 'ies'} would be "
+            f"replaced or deleted ({listed}); rerun with --allow-protected to allow it"
+        )
+    for a in actions:
+        if a.blocked and a.resource == "group":
+            problems.append(f"group {a.key} cannot be deleted: {a.blocked}")
+    if max_delete is not None:
+        deletes = sum(1 for a in actions if a.kind == "delete" and a.resource == "video"
+                      and a.video_id in remote)  # fmt: skip
+        replaces = sum(1 for a in actions if a.kind == "replace")
+        if deletes + replaces > max_delete:
+            problems.append(
+                f"this plan deletes {deletes + replaces} videos ({deletes} deleted, {replaces} "
+                f"replaced), more than --max-delete {max_delete} allows; review it, then "
+                "raise --max-delete"
+            )
+    return tuple(problems)
