@@ -20,18 +20,17 @@ import asyncio
 import logging
 import mimetypes
 import time
-from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar, cast
-from urllib.parse import quote
+from typing import IO, Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
 
 from videosync import __version__
-from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, UsageError
+from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, NotFound, UsageError
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.remote import (
     UploadResult,
@@ -43,23 +42,24 @@ from videosync.remote import (
     parse_videos,
 )
 from videosync.retry import RetryPolicy, call_with_retries, parse_retry_after
+from videosync.routes import (
+    DEFAULT_API_URL,
+    DELETE_PATH,
+    GET_PATH,
+    GROUPS_PATH,
+    UPLOAD_PATH,
+    batches,
+    group_path,
+    upload_fields,
+)
 from videosync.uploadstream import Hasher, UploadStream
 
 __all__ = ["DEFAULT_API_URL", "RetryPolicy", "SyncVisionClient", "UploadResult", "VisionClient"]
 
-DEFAULT_API_URL = "https://vision-agent.api.reka.ai"
-
-# The routes: the tutorial's un-prefixed paths (api/NOTES.md, "Endpoints").
-UPLOAD_PATH = "/videos/upload"
-GET_PATH = "/videos/get"
-DELETE_PATH = "/videos/delete"
-GROUPS_PATH = "/videos/groups"
-# The start timestamp's field name (the OpenAPI spelling, not the tutorial's).
-START_FIELD = "video_absolute_start_timestamp"
-
 logger = logging.getLogger("videosync.client")
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -74,17 +74,6 @@ class _ApiKeyAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return "_ApiKeyAuth(api_key=<hidden>)"
-
-
-def _form_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _iso_utc(start: datetime) -> str:
-    """ISO 8601 in UTC with its offset; a naive time is taken to be UTC already."""
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
-    return start.astimezone(timezone.utc).isoformat()
 
 
 def _describe(exc: httpx.HTTPError, timeout: float) -> str:
@@ -170,7 +159,7 @@ class VisionClient:
     ) -> list[RemoteVideo]:
         """The videos with these ids, asked for `batch_size` at a time."""
         found: list[RemoteVideo] = []
-        for batch in _batches(video_ids, batch_size):
+        for batch in batches(video_ids, batch_size):
             data = await self._call(
                 "POST", GET_PATH, json={"video_ids": batch}, idempotent=True, safe=True
             )
@@ -197,7 +186,7 @@ class VisionClient:
         the upload is retried); `hasher` (e.g. `hashlib.sha256`) digests exactly the
         bytes of the attempt that succeeded, so the file is read once.
         """
-        fields = self._upload_fields(
+        fields = upload_fields(
             name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
         )
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -226,7 +215,7 @@ class VisionClient:
         group_id: str | None = None,
     ) -> UploadResult:
         """Ask the server to fetch `url` as a new video (kept as its `metadata.source`)."""
-        fields = self._upload_fields(
+        fields = upload_fields(
             name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
         )
         fields["video_url"] = url
@@ -236,7 +225,11 @@ class VisionClient:
 
     async def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
         """Delete these videos, `batch_size` ids per call."""
-        for batch in _batches(video_ids, batch_size):
+        for batch in batches(video_ids, batch_size):
+
+            async def batch_gone(batch: list[str] = batch) -> bool:
+                return not await self.get_videos(batch)
+
             await self._call(
                 "DELETE",
                 DELETE_PATH,
@@ -244,25 +237,8 @@ class VisionClient:
                 idempotent=True,
                 safe=False,
                 expect_json=False,
+                confirm_gone=batch_gone,
             )
-
-    @staticmethod
-    def _upload_fields(
-        *,
-        name: str | None,
-        index: bool,
-        thumbnails: bool,
-        start: datetime | None,
-        group_id: str | None,
-    ) -> dict[str, str]:
-        fields = {"index": _form_bool(index), "enable_thumbnails": _form_bool(thumbnails)}
-        if name is not None:
-            fields["video_name"] = name
-        if start is not None:
-            fields[START_FIELD] = _iso_utc(start)
-        if group_id is not None:
-            fields["group_id"] = group_id
-        return fields
 
     # --- groups ------------------------------------------------------------------------
 
@@ -283,7 +259,7 @@ class VisionClient:
 
     async def get_group(self, group_id: str) -> RemoteGroup:
         """One group by id."""
-        path = _group_path(group_id)
+        path = group_path(group_id)
         data = await self._call("GET", path, idempotent=True, safe=True)
         return parse_group(data, call=f"GET {path}")
 
@@ -298,14 +274,24 @@ class VisionClient:
             body["name"] = name
         if metadata is not None:
             body["metadata"] = dict(metadata)
-        path = _group_path(group_id)
+        path = group_path(group_id)
         data = await self._call("PATCH", path, json=body, idempotent=True, safe=False)
         return parse_group(data, call=f"PATCH {path}")
 
     async def delete_group(self, group_id: str) -> None:
         """Delete a group; the server refuses (409, InvalidRequest) while videos are in it."""
-        path = _group_path(group_id)
-        await self._call("DELETE", path, idempotent=True, safe=False, expect_json=False)
+        path = group_path(group_id)
+
+        async def group_gone() -> bool:
+            try:
+                await self.get_group(group_id)
+            except NotFound:
+                return True
+            return False
+
+        await self._call(
+            "DELETE", path, idempotent=True, safe=False, expect_json=False, confirm_gone=group_gone
+        )
 
     # --- one call, with retries --------------------------------------------------------
 
@@ -320,6 +306,7 @@ class VisionClient:
         idempotent: bool,
         safe: bool,
         expect_json: bool = True,
+        confirm_gone: Callable[[], Awaitable[bool]] | None = None,
     ) -> Any:
         """Send one API call, retried per `self.retry`; the parsed JSON answer.
 
@@ -374,9 +361,11 @@ class VisionClient:
                     if expect_json
                     else None
                 )
-            if status == 404 and method == "DELETE" and maybe_applied:
-                # An earlier attempt's answer was lost, this one finds nothing to delete:
-                # that earlier attempt did the work.
+            # An earlier attempt's answer was lost and this one finds nothing to delete:
+            # if what it was to delete is indeed gone, that attempt did it. (Checked, not
+            # assumed: the earlier attempt may have had no effect and this 404 may name
+            # an id that never existed.)
+            if status == 404 and maybe_applied and confirm_gone and await confirm_gone():
                 return None
             raise error_for_status(
                 status,
@@ -416,20 +405,25 @@ def _may_have_reached_server(exc: httpx.HTTPError, events: Sequence[str]) -> boo
     )
 
 
-def _batches(items: Sequence[str], size: int) -> list[list[str]]:
-    if size < 1:
-        raise ValueError("batch_size must be at least 1")
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+def _blocking(
+    call: Callable[Concatenate[VisionClient, _P], Coroutine[Any, Any, _T]],
+) -> Callable[Concatenate[SyncVisionClient, _P], _T]:
+    """`VisionClient.call` as a method of `SyncVisionClient`, with the same signature."""
 
+    def method(self: SyncVisionClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        return self._run(call(self._client, *args, **kwargs))
 
-def _group_path(group_id: str) -> str:
-    return f"{GROUPS_PATH}/{quote(group_id, safe='')}"
+    method.__name__, method.__qualname__ = call.__name__, f"SyncVisionClient.{call.__name__}"
+    method.__doc__ = call.__doc__
+    return method
 
 
 class SyncVisionClient:
     """`VisionClient`'s calls, one at a time, for code that is not async (plan, status).
 
-    Runs the async client on a private event loop; not for use inside a running loop.
+    Takes the same arguments and offers the same methods, each returning its result
+    directly. Runs the async client on a private event loop, so it must not be used from
+    inside a running event loop; close it (or use `with`) when done.
     """
 
     def __init__(
@@ -479,76 +473,13 @@ class SyncVisionClient:
             self._run(self._client.aclose())
             self._loop.close()
 
-    def list_videos(self) -> list[RemoteVideo]:
-        return self._run(self._client.list_videos())
-
-    def get_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> list[RemoteVideo]:
-        return self._run(self._client.get_videos(video_ids, batch_size=batch_size))
-
-    def upload_file(
-        self,
-        path: Path,
-        *,
-        name: str,
-        filename: str,
-        index: bool = True,
-        thumbnails: bool = False,
-        start: datetime | None = None,
-        group_id: str | None = None,
-        progress: Callable[[int], None] | None = None,
-        hasher: Callable[[], Hasher] | None = None,
-    ) -> UploadResult:
-        return self._run(
-            self._client.upload_file(
-                path,
-                name=name,
-                filename=filename,
-                index=index,
-                thumbnails=thumbnails,
-                start=start,
-                group_id=group_id,
-                progress=progress,
-                hasher=hasher,
-            )
-        )
-
-    def upload_url(
-        self,
-        url: str,
-        *,
-        name: str | None,
-        index: bool = True,
-        thumbnails: bool = False,
-        start: datetime | None = None,
-        group_id: str | None = None,
-    ) -> UploadResult:
-        return self._run(
-            self._client.upload_url(
-                url,
-                name=name,
-                index=index,
-                thumbnails=thumbnails,
-                start=start,
-                group_id=group_id,
-            )
-        )
-
-    def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
-        self._run(self._client.delete_videos(video_ids, batch_size=batch_size))
-
-    def list_groups(self) -> list[RemoteGroup]:
-        return self._run(self._client.list_groups())
-
-    def create_group(self, name: str, metadata: Mapping[str, Any] | None = None) -> RemoteGroup:
-        return self._run(self._client.create_group(name, metadata))
-
-    def get_group(self, group_id: str) -> RemoteGroup:
-        return self._run(self._client.get_group(group_id))
-
-    def update_group(
-        self, group_id: str, *, name: str | None = None, metadata: Mapping[str, Any] | None = None
-    ) -> RemoteGroup:
-        return self._run(self._client.update_group(group_id, name=name, metadata=metadata))
-
-    def delete_group(self, group_id: str) -> None:
-        self._run(self._client.delete_group(group_id))
+    list_videos = _blocking(VisionClient.list_videos)
+    get_videos = _blocking(VisionClient.get_videos)
+    upload_file = _blocking(VisionClient.upload_file)
+    upload_url = _blocking(VisionClient.upload_url)
+    delete_videos = _blocking(VisionClient.delete_videos)
+    list_groups = _blocking(VisionClient.list_groups)
+    create_group = _blocking(VisionClient.create_group)
+    get_group = _blocking(VisionClient.get_group)
+    update_group = _blocking(VisionClient.update_group)
+    delete_group = _blocking(VisionClient.delete_group)
