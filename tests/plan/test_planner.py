@@ -1,0 +1,393 @@
+"""Every planner action and reason, from plain values (no I/O, no server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from tests.plan.states import (
+    H1,
+    H2,
+    SIZE,
+    entry,
+    lock,
+    managed,
+    plan_of,
+    referenced,
+    remote,
+    rgroup,
+    video,
+)
+from videosync.hashing import LocalFileState
+from videosync.lockfile import Lockfile, LockGroup, Source
+from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.plan import Change
+
+A = video("a.mp4")
+U = video("https://example.com/k.mp4", url="https://example.com/k.mp4", name="Keynote")
+G_LEGACY = "20f4bc2d-3ebe-4fd2-829f-9d88c79e8a37"
+START = datetime(2025, 4, 12, 19, 5, 45, tzinfo=timezone.utc)
+
+
+@dataclass
+class Case:
+    """One row of the decision table: inputs, then the action and reason a user reads."""
+
+    id: str
+    videos: list[DesiredVideo]
+    recorded: Lockfile
+    remote: list[RemoteVideo]
+    kind: str
+    cause: str
+    reason: str
+    key: str = "a.mp4"
+    groups: list[DesiredGroup] = field(default_factory=list)
+    local: dict[str, LocalFileState] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+VIDEO_CASES = [
+    Case("new entry", [A], lock(), [], "create", "new", "new in the manifest"),
+    Case(
+        "recorded video gone remotely",
+        [A], lock(entry(A, "1234567890ab")), [],
+        "create", "gone", "recorded video 12345678… no longer exists remotely",
+    ),
+    Case("unchanged", [A], lock(entry(A, "v1")), [remote("v1")], "noop", "unchanged", "unchanged"),
+    Case(
+        "content changed",
+        [A], lock(entry(A, "v1", digest=H2)), [remote("v1")],
+        "replace", "changed", "file content changed (sha256 9f8e7d6c… → 1a2b3c4d…)",
+    ),
+    Case(
+        "size changed",
+        [A], lock(entry(A, "v1", size=900)), [remote("v1")],
+        "replace", "changed", "file size changed (900 B → 1.0 kB)",
+    ),
+    Case(
+        "indexing failed",
+        [A], lock(entry(A, "v1")), [remote("v1", status="failed")],
+        "replace", "failed", "remote copy's indexing failed",
+    ),
+    Case(
+        "name changed",
+        [A], lock(entry(A, "v1", name="Old")), [remote("v1", name="Old")],
+        "replace", "changed", "name changed",
+    ),
+    Case(
+        "group changed",
+        [video("a.mp4", group="legacy")], lock(entry(A, "v1")), [remote("v1")],
+        "replace", "changed",
+        "group changed (default → legacy); a video's group is fixed at upload",
+        groups=[referenced("legacy", G_LEGACY)],
+    ),
+    Case(
+        "start, index and thumbnails changed",
+        [video("a.mp4", start=START, index=False, thumbnails=True)],
+        lock(entry(A, "v1")), [remote("v1")],
+        "replace", "changed", "index changed; start changed; thumbnails changed",
+    ),
+    Case(
+        "URL changed",
+        [U], lock(entry(U, "v1", source=Source(url="https://example.com/old.mp4"))),
+        [remote("v1", U.key, name="Keynote")],
+        "replace", "changed", "source changed", key=U.key,
+    ),
+    Case(
+        "URL entry unchanged needs no local file",
+        [U], lock(entry(U, "v1")), [remote("v1", U.key, name="Keynote")],
+        "noop", "unchanged", "unchanged", key=U.key,
+    ),
+    Case(
+        "remote copy moved to another group",
+        [A], lock(entry(A, "v1")), [remote("v1", group_id="elsewhere-123456")],
+        "replace", "changed", "the remote copy was moved to group elsewher…",
+    ),
+    Case(
+        "file moved under an id: key, same content",
+        [video("intro", path="new/intro.mp4")],
+        lock(entry(video("intro", path="old/intro.mp4"), "v1")), [remote("v1", "intro")],
+        "noop", "unchanged", "unchanged", key="intro",
+    ),
+    Case(
+        "removed from the manifest",
+        [], lock(entry(A, "v1")), [remote("v1")], "delete", "removed", "removed from the manifest",
+    ),
+    Case(
+        "removed, and already gone remotely",
+        [], lock(entry(A, "v1")), [],
+        "delete", "removed", "removed from the manifest (already gone remotely)",
+    ),
+    Case(
+        "interrupted upload adopted",
+        [A], lock(), [remote("v9")],
+        "adopt", "adopt",
+        "an earlier upload of this entry, interrupted before it was recorded, is on the server "
+        "as v9: it is recorded instead of uploaded again",
+    ),
+    Case(
+        "interrupted upload with its start adopted",
+        [video("a.mp4", start=START)], lock(), [remote("v9", start_ms=1744484745000)],
+        "adopt", "adopt",
+        "an earlier upload of this entry, interrupted before it was recorded, is on the server "
+        "as v9: it is recorded instead of uploaded again",
+    ),
+    Case(
+        "same source but another name is not adopted",
+        [A], lock(), [remote("v9", name="Other")], "create", "new", "new in the manifest",
+    ),
+    Case(
+        "same source but another group is not adopted",
+        [A], lock(), [remote("v9", group_id=G_LEGACY)], "create", "new", "new in the manifest",
+    ),
+    Case(
+        "a failed upload is not adopted",
+        [A], lock(), [remote("v9", status="failed")], "create", "new", "new in the manifest",
+    ),
+    Case(
+        "two candidates: none adopted",
+        [A], lock(), [remote("v8"), remote("v9")],
+        "create", "new",
+        "new in the manifest; 2 unrecorded remote copies match it, so none is adopted",
+    ),
+    Case(
+        "unmanaged video pruned",
+        [], lock(), [remote("v5", "stray.mp4")], "delete", "unmanaged",
+        "not in the manifest or the lockfile ('stray', source 'stray.mp4'); --prune deletes it",
+        key="v5", options={"prune": True},
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", VIDEO_CASES, ids=lambda c: c.id)
+def test_video_action_and_reason(case: Case) -> None:
+    # `[]` desired with prune still has to "use" the default group: give it an unrelated entry.
+    videos = case.videos
+    if case.options.get("prune") and not videos:
+        videos = [video("other.mp4")]
+    plan = plan_of(videos, case.recorded, case.remote, groups=case.groups, local=case.local,
+                   **case.options)  # fmt: skip
+    [action] = [a for a in plan.actions if a.resource == "video" and a.key == case.key]
+    assert (action.kind, action.cause, action.reason) == (case.kind, case.cause, case.reason)
+    assert plan.applicable
+
+
+def test_content_change_shows_old_and_new_digest() -> None:
+    plan = plan_of([A], lock(entry(A, "v1", digest=H2)), [remote("v1")])
+    [action] = plan.changes
+    assert action.changes == (Change("hash", H2, H1),)
+    assert action.video_id == "v1"
+    assert action.size == SIZE
+
+
+def test_attribute_changes_old_to_new() -> None:
+    plan = plan_of([video("a.mp4", name="New")], lock(entry(A, "v1")), [remote("v1")])
+    assert plan.changes[0].changes == (Change("name", "a", "New"),)
+
+
+def test_unmanaged_left_alone_and_counted_without_prune() -> None:
+    plan = plan_of([A], lock(entry(A, "v1")), [remote("v1"), remote("v5", "stray.mp4")])
+    assert not plan.has_changes
+    assert plan.unmanaged == 1
+
+
+def test_prune_only_deletes_within_the_groups_the_manifest_uses() -> None:
+    plan = plan_of(
+        [A], lock(entry(A, "v1")),
+        [remote("v1"), remote("v5", "x.mp4"), remote("v6", "y.mp4", group_id=G_LEGACY)],
+        prune=True,
+    )  # fmt: skip
+    assert [(a.kind, a.key) for a in plan.changes] == [("delete", "v5")]
+    assert plan.unmanaged == 1
+
+
+def test_adopted_video_is_not_pruned() -> None:
+    plan = plan_of([A], lock(), [remote("v9")], prune=True)
+    assert [(a.kind, a.key) for a in plan.changes] == [("adopt", "a.mp4")]
+
+
+def test_url_entry_bytes_are_not_counted_as_upload() -> None:
+    plan = plan_of([A, U])
+    assert plan.summary().upload_bytes == SIZE
+
+
+@pytest.mark.parametrize(
+    ("recorded", "videos", "remote_videos", "verb"),
+    [
+        (lock(entry(A, "v1", protect=True)), [], [remote("v1")], "deleted"),
+        (
+            lock(entry(A, "v1", digest=H2)),
+            [video("a.mp4", protect=True)],
+            [remote("v1")],
+            "replaced",
+        ),
+    ],
+    ids=["delete", "replace"],
+)
+def test_protected_entry_is_blocked_without_allow_protected(
+    recorded: Lockfile, videos: list[DesiredVideo], remote_videos: list[RemoteVideo], verb: str
+) -> None:
+    plan = plan_of(videos, recorded, remote_videos)
+    [action] = plan.changes
+    assert action.blocked == f"protected (protect: true): not {verb} without --allow-protected"
+    assert not plan.applicable
+    assert plan.problems == (
+        "1 protected entry would be replaced or deleted (a.mp4); "
+        "rerun with --allow-protected to allow it",
+    )
+    allowed = plan_of(videos, recorded, remote_videos, allow_protected=True)
+    assert allowed.applicable
+    assert allowed.changes[0].blocked is None
+
+
+def test_protected_entry_gone_remotely_is_not_blocked() -> None:
+    plan = plan_of([], lock(entry(A, "v1", protect=True)), [])
+    assert plan.applicable
+
+
+def test_max_delete_counts_deletes_and_replaced_copies() -> None:
+    b, c = video("b.mp4"), video("c.mp4")
+    recorded = lock(entry(A, "v1", digest=H2), entry(b, "v2"), entry(c, "v3"))
+    remote_videos = [remote("v1"), remote("v2", "b.mp4"), remote("v3", "c.mp4")]
+    assert plan_of([A], recorded, remote_videos, max_delete=3).applicable
+    plan = plan_of([A], recorded, remote_videos, max_delete=2)
+    assert plan.problems == (
+        "this plan deletes 3 videos (2 deleted, 1 replaced), more than --max-delete 2 allows; "
+        "review it, then raise --max-delete",
+    )
+
+
+def test_max_delete_zero_allows_a_plan_without_deletes() -> None:
+    assert plan_of([A], max_delete=0).applicable
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+MKT = managed("marketing", "Marketing clips", campaign="launch")
+LOCK_MKT = {"marketing": LockGroup("g-mkt-0001", "Marketing clips", {"campaign": "launch"})}
+
+
+@dataclass
+class GroupCase:
+    id: str
+    groups: list[DesiredGroup]
+    recorded: dict[str, LockGroup]
+    remote: list[RemoteGroup]
+    kind: str
+    cause: str
+    reason: str
+    changes: tuple[Change, ...] = ()
+    remote_videos: list[RemoteVideo] = field(default_factory=list)
+    videos: list[DesiredVideo] = field(default_factory=list)
+
+
+GROUP_CASES = [
+    GroupCase("new group", [MKT], {}, [], "create", "new", "new in the manifest"),
+    GroupCase(
+        "new group with a namesake videosync did not create",
+        [MKT], {}, [rgroup("g-theirs-01", "Marketing clips")], "create", "new",
+        "new in the manifest; a remote group named 'Marketing clips' (g-theirs…) exists that "
+        "videosync did not create: reference it with `id:` to use it instead",
+    ),
+    GroupCase(
+        "recorded group gone remotely",
+        [MKT], LOCK_MKT, [], "create", "gone", "recorded group g-mkt-00… no longer exists remotely",
+    ),
+    GroupCase(
+        "unchanged group",
+        [MKT], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        "noop", "unchanged", "unchanged",
+    ),
+    GroupCase(
+        "renamed group",
+        [managed("marketing", "Marketing", campaign="launch")], LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        "update", "changed", "name changed", (Change("name", "Marketing clips", "Marketing"),),
+    ),
+    GroupCase(
+        "metadata changed, also when changed on the server",
+        [MKT], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips", campaign="x", extra=1)],
+        "update", "changed", "metadata changed",
+        (Change("metadata.campaign", "x", "launch"), Change("metadata.extra", 1, None)),
+    ),
+    GroupCase(
+        "group removed from the manifest",
+        [], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips")],
+        "delete", "removed", "removed from the manifest",
+    ),
+    GroupCase(
+        "group now referenced by id is kept",
+        [referenced("marketing", "g-mkt-0001")], LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips")],
+        "noop", "released", "now referenced by id, no longer managed: the group is kept",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", GROUP_CASES, ids=lambda c: c.id)
+def test_group_action_and_reason(case: GroupCase) -> None:
+    plan = plan_of(case.videos, lock(groups=case.recorded), case.remote_videos,
+                   groups=case.groups, remote_groups=case.remote)  # fmt: skip
+    [action] = [a for a in plan.actions if a.resource == "group"]
+    assert (action.kind, action.cause, action.reason) == (case.kind, case.cause, case.reason)
+    assert action.changes == case.changes
+
+
+def test_group_delete_blocked_while_videos_remain_in_it() -> None:
+    plan = plan_of(
+        [], lock(groups=LOCK_MKT), [remote("v7", "x.mp4", group_id="g-mkt-0001")],
+        remote_groups=[rgroup("g-mkt-0001", "Marketing clips")],
+    )  # fmt: skip
+    assert plan.problems == (
+        "group marketing cannot be deleted: it still holds 1 video(s) this plan does not "
+        "delete; move or delete them first",
+    )
+
+
+def test_videos_in_a_new_group_wait_for_its_id() -> None:
+    plan = plan_of([video("a.mp4", group="marketing")], groups=[MKT])
+    upload = next(a for a in plan.actions if a.resource == "video")
+    assert upload.spec is not None
+    assert (upload.spec.group, upload.spec.group_id) == ("marketing", None)
+
+
+def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None:
+    b = video("b.mp4", group="marketing")
+    recorded = lock(entry(A, "v1", group_id="g-old-0001", group="old"), entry(b, "v2"),
+                    groups={"old": LockGroup("g-old-0001", "Old", {})})  # fmt: skip
+    plan = plan_of(
+        [video("a.mp4", group="marketing")], recorded,
+        [remote("v1", group_id="g-old-0001"), remote("v2", "b.mp4")],
+        groups=[MKT], remote_groups=[rgroup("g-old-0001", "Old")],
+    )  # fmt: skip
+    assert [(s.op, s.action.key) for s in plan.steps()] == [
+        ("create_group", "marketing"),
+        ("upload", "a.mp4"),
+        ("delete_video", "a.mp4"),
+        ("delete_video", "b.mp4"),
+        ("delete_group", "old"),
+    ]
+    assert plan.applicable
+
+
+def test_no_changes_when_everything_matches() -> None:
+    recorded = lock(entry(A, "v1", group="marketing", group_id="g-mkt-0001"), groups=LOCK_MKT)
+    plan = plan_of(
+        [video("a.mp4", group="marketing")], recorded, [remote("v1", group_id="g-mkt-0001")],
+        groups=[MKT], remote_groups=[rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+    )  # fmt: skip
+    assert not plan.has_changes
+    assert plan.summary().unchanged == 1
+
+
+def test_missing_digest_for_a_same_size_file_is_a_caller_error() -> None:
+    with pytest.raises(ValueError, match=r"digest of 'a\.mp4' is needed"):
+        plan_of([A], lock(entry(A, "v1")), [remote("v1")], local={"a.mp4": LocalFileState(SIZE)})
+
+
+def test_a_create_needs_no_digest() -> None:
+    plan = plan_of([A], local={"a.mp4": LocalFileState(SIZE)})
+    assert plan.changes[0].kind == "create"
