@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 
 from videosync.errors import LockError
 
@@ -41,6 +41,7 @@ __all__ = [
     "lockfile_path",
     "parse_lockfile",
     "save_lockfile",
+    "schema_error",
     "start_to_ms",
     "write_atomic",
 ]
@@ -194,6 +195,22 @@ def start_to_ms(start: str) -> int:
 
 
 @cache
+def schema_validator(name: str) -> jsonschema_rs.Validator:
+    """A compiled validator for one of videosync's schemas (jsonschema-rs: 100k entries in ms)."""
+    return jsonschema_rs.validator_for(load_schema(name))
+
+
+def schema_error(name: str, data: Any) -> str | None:
+    """`at PATH: MESSAGE` for the first place `data` breaks schema `name`, or None if valid."""
+    validator = schema_validator(name)
+    if validator.is_valid(data):
+        return None
+    first = min(validator.iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])
+    at = "/".join(str(p) for p in first.instance_path) or "(top level)"
+    return f"at {at}: {first.message}"
+
+
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """One of videosync's JSON Schemas (`lockfile`, `plan`, ...), from the wheel or the repo."""
     here = Path(__file__).resolve().parent
@@ -229,17 +246,9 @@ def parse_lockfile(text: str, where: str = LOCKFILE_NAME) -> Lockfile:
             f"{where}: lockfile version {version} was written by a newer videosync "
             f"(this one reads version {LOCKFILE_VERSION}); upgrade videosync"
         )
-    errors = sorted(
-        jsonschema.Draft202012Validator(load_schema("lockfile")).iter_errors(data),
-        key=lambda e: list(e.absolute_path),
-    )
-    if errors:
-        first = errors[0]
-        at = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise LockError(
-            f"{where}: the lockfile is not valid at {at}: {first.message}; "
-            f"{_RESTORE.format(name=name)}"
-        )
+    error = schema_error("lockfile", data)
+    if error is not None:
+        raise LockError(f"{where}: the lockfile is not valid {error}; {_RESTORE.format(name=name)}")
     return Lockfile(
         videos={key: LockEntry.from_json(v) for key, v in sorted(data["videos"].items())},
         groups={

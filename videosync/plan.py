@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-
 from videosync.errors import LockError, StalePlan
-from videosync.lockfile import VideoSpec, load_schema
+from videosync.lockfile import VideoSpec, schema_error
 from videosync.model import RemoteGroup, RemoteVideo
 
 __all__ = [
@@ -296,14 +294,10 @@ class Plan:
             ) from None
         if isinstance(data, dict) and data.get("format_version", 0) > PLAN_FORMAT_VERSION:
             raise LockError(f"{path}: the plan was written by a newer videosync; upgrade it")
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft202012Validator(load_schema("plan")).iter_errors(data)
-        )
+        error = schema_error("plan", data)
         if error is not None:
-            at = "/".join(str(p) for p in error.absolute_path) or "(top level)"
             raise LockError(
-                f"{path}: not a valid plan file at {at}: {error.message}; "
-                "run `videosync plan --out` again"
+                f"{path}: not a valid plan file {error}; run `videosync plan --out` again"
             )
         return cls.from_dict(data)
 

@@ -1,0 +1,156 @@
+"""videosync.lock: stable text, atomic writes, and refusal to trust or overwrite a bad one."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.plan.states import entry, video
+from videosync.errors import LockError
+from videosync.lockfile import (
+    Lockfile,
+    LockGroup,
+    dumps_lockfile,
+    format_start,
+    load_lockfile,
+    lockfile_path,
+    save_lockfile,
+    start_to_ms,
+)
+
+SAMPLE = Lockfile(
+    videos=dict(
+        [
+            entry(video("media/b.mp4", group="marketing"), "v2", group_id="g-1"),
+            entry(video("https://example.com/k.mp4", url="https://example.com/k.mp4"), "v3"),
+            entry(video("media/a.mp4"), "v1", protect=True),
+        ]
+    ),
+    groups={"marketing": LockGroup("g-1", "Marketing", {"campaign": "launch"})},
+)
+
+
+def test_round_trip_is_identical(tmp_path: Path) -> None:
+    path = tmp_path / "videosync.lock"
+    save_lockfile(path, SAMPLE)
+    assert load_lockfile(path) == Lockfile(
+        videos=dict(sorted(SAMPLE.videos.items())), groups=SAMPLE.groups
+    )
+    text = path.read_text()
+    save_lockfile(path, load_lockfile(path))
+    assert path.read_text() == text
+
+
+def test_text_is_sorted_indented_and_ends_with_a_newline() -> None:
+    text = dumps_lockfile(SAMPLE)
+    assert text.endswith("}\n")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"
+    assert data["version"] == 1
+    assert list(data["videos"]) == ["https://example.com/k.mp4", "media/a.mp4", "media/b.mp4"]
+    assert data["videos"]["media/a.mp4"]["source"] == {"path": "media/a.mp4"}
+    assert data["videos"]["https://example.com/k.mp4"]["hash"] is None
+
+
+def test_holds_no_absolute_path_or_stat_data() -> None:
+    text = dumps_lockfile(SAMPLE)
+    assert "/catalog" not in text
+    assert "inode" not in text and "mtime" not in text
+
+
+def test_missing_lockfile_is_empty(tmp_path: Path) -> None:
+    assert load_lockfile(tmp_path / "videosync.lock") == Lockfile()
+
+
+def test_lockfile_sits_beside_the_manifest(tmp_path: Path) -> None:
+    assert lockfile_path(tmp_path / "cat" / "videosync.yaml") == tmp_path / "cat" / "videosync.lock"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"version": 1, "videos": {',
+            "videosync.lock:1:27: the lockfile is corrupt or truncated (Expecting property name "
+            "enclosed in double quotes); restore it from git (git checkout -- videosync.lock) "
+            "or move it aside to start over",
+        ),
+        (
+            '{"version": 7, "videos": {}, "groups": {}}',
+            "videosync.lock: lockfile version 7 was written by a newer videosync "
+            "(this one reads version 1); upgrade videosync",
+        ),
+        (
+            '{"version": 1, "videos": {"a.mp4": {"video_id": "v1"}}, "groups": {}}',
+            'videosync.lock: the lockfile is not valid at videos/a.mp4: "name" is a required '
+            "property; restore it from git (git checkout -- videosync.lock) or move it aside "
+            "to start over",
+        ),
+        (
+            "[]",
+            "videosync.lock: the lockfile is not valid at (top level): [] is not of type "
+            '"object"; restore it from git (git checkout -- videosync.lock) or move it aside '
+            "to start over",
+        ),
+    ],
+    ids=["truncated", "future version", "missing field", "not an object"],
+)
+def test_untrustworthy_lockfile_is_an_error_that_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("videosync.lock").write_text(text)
+    with pytest.raises(LockError) as info:
+        load_lockfile(Path("videosync.lock"))
+    assert str(info.value) == message
+    assert info.value.exit_code == 3
+
+
+def test_a_corrupt_lockfile_is_never_overwritten(tmp_path: Path) -> None:
+    path = tmp_path / "videosync.lock"
+    path.write_text('{"version": 1, "vid')
+    with pytest.raises(LockError):
+        save_lockfile(path, SAMPLE)
+    assert path.read_text() == '{"version": 1, "vid'
+
+
+def test_absolute_source_path_is_refused(tmp_path: Path) -> None:
+    data = json.loads(dumps_lockfile(SAMPLE))
+    data["videos"]["media/a.mp4"]["source"] = {"path": "/home/me/a.mp4"}
+    path = tmp_path / "videosync.lock"
+    path.write_text(json.dumps(data))
+    with pytest.raises(LockError, match=r"videos/media/a\.mp4/source"):
+        load_lockfile(path)
+
+
+def test_a_killed_writer_leaves_the_old_lockfile_whole(tmp_path: Path) -> None:
+    path = tmp_path / "videosync.lock"
+    save_lockfile(path, SAMPLE)
+    before = path.read_bytes()
+    # Kill the writer after the temp file is written but before the rename.
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "import videosync.lockfile as lf\n"
+        "real = Path.replace\n"
+        "def die(self, target): os.kill(os.getpid(), 9)\n"
+        "Path.replace = die\n"
+        "lf.write_atomic(Path(sys.argv[1]), b'{}')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], check=False)
+    assert proc.returncode == -9
+    assert path.read_bytes() == before
+    assert load_lockfile(path) == load_lockfile(path)
+
+
+def test_start_is_iso_utc_and_converts_to_api_milliseconds() -> None:
+    local = datetime(2025, 4, 12, 21, 5, 45, tzinfo=timezone(timedelta(hours=2)))
+    assert format_start(local) == "2025-04-12T19:05:45Z"
+    assert format_start(datetime(2025, 4, 12, 19, 5, 45, 250000)) == "2025-04-12T19:05:45.250Z"
+    assert start_to_ms("2025-04-12T19:05:45Z") == 1744484745000
+    assert start_to_ms("2025-04-12T19:05:45.250Z") == 1744484745250
