@@ -12,6 +12,7 @@ __all__ = [
     "LockError",
     "MalformedResponse",
     "ManifestError",
+    "ManifestInvalid",
     "NotFound",
     "PlanRefused",
     "RateLimited",
@@ -42,19 +43,37 @@ class ManifestError(VideosyncError):
 
     exit_code = 3
 
-    def __init__(self, message: str, file: str = "", line: int = 0, column: int = 0) -> None:
+    def __init__(
+        self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.column = column
+        self.path = path
+        """The offending key, like `videos[3].path` (empty for the file as a whole)."""
 
     def __str__(self) -> str:
+        text = f"{self.path}: {self.message}" if self.path else self.message
         if not self.file:
-            return self.message
+            return text
         if not self.line:
-            return f"{self.file}: {self.message}"
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+            return f"{self.file}: {text}"
+        return f"{self.file}:{self.line}:{self.column}: {text}"
+
+
+class ManifestInvalid(VideosyncError):
+    """The manifest has problems; `errors` holds every one, sorted by line."""
+
+    exit_code = 3
+
+    def __init__(self, errors: list[ManifestError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.line, e.column, e.path, e.message))
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
 
 
 class LockError(VideosyncError):
