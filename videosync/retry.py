@@ -131,11 +131,11 @@ def _log_retry(retry_state: RetryCallState) -> None:
     exc = retry_state.outcome.exception() if retry_state.outcome else None
     call = exc.call if isinstance(exc, ApiError) else "request"
     logger.info(
-        "%s failed (%s); retry %d in %.2f s",
-        call,
-        exc.message if isinstance(exc, ApiError) else type(exc).__name__,
+        "retry %d in %.2f s: %s failed: %s",
         retry_state.attempt_number,
         retry_state.upcoming_sleep,
+        call,
+        exc.message if isinstance(exc, ApiError) else type(exc).__name__,
     )
 
 
