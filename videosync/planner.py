@@ -300,8 +300,12 @@ def _plan_recorded(
             video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
         )  # fmt: skip
     changes = _spec_changes(dv.key, rec, spec, state)
+    # The API cannot rename or (by default) move a video: a remote copy that differs from
+    # what was recorded is not the upload videosync made.
     if current.group_id != rec.spec.group_id:
         changes += (Change("remote.group_id", current.group_id, rec.spec.group_id),)
+    if current.name is not None and current.name != rec.spec.name:
+        changes += (Change("remote.name", current.name, rec.spec.name),)
     if changes:
         return Action(
             "video", "replace", dv.key, "changed", _describe(changes),
@@ -352,6 +356,8 @@ def _describe(changes: Sequence[Change]) -> str:
     if "remote.group_id" in by_attr:
         c = by_attr["remote.group_id"]
         parts.append(f"the remote copy was moved to group {_short(c.old)}")
+    if "remote.name" in by_attr:
+        parts.append(f"the remote copy is named {by_attr['remote.name'].old!r}")
     rest = sorted(
         {c.attribute.split(".")[0] for c in changes}
         - {"hash", "size", "group", "group_id", "remote"}

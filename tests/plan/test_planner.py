@@ -107,6 +107,11 @@ VIDEO_CASES = [
         "replace", "changed", "the remote copy was moved to group elsewher…",
     ),
     Case(
+        "remote copy has another name",
+        [A], lock(entry(A, "v1")), [remote("v1", name="Renamed")],
+        "replace", "changed", "the remote copy is named 'Renamed'",
+    ),
+    Case(
         "file moved under an id: key, same content",
         [video("intro", path="new/intro.mp4")],
         lock(entry(video("intro", path="old/intro.mp4"), "v1")), [remote("v1", "intro")],
