@@ -31,6 +31,8 @@ __all__ = [
     "check_fingerprints",
     "fingerprint_bytes",
     "fingerprint_remote",
+    "human_bytes",
+    "short_id",
 ]
 
 PLAN_FORMAT_VERSION = 1
@@ -300,6 +302,26 @@ class Plan:
                 f"{path}: not a valid plan file {error}; run `videosync plan --out` again"
             )
         return cls.from_dict(data)
+
+
+def human_bytes(n: int) -> str:
+    """`412.3 MB`: decimal units, as people read sizes of video files."""
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 1000 or unit == "TB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def short_id(value: str | None) -> str:
+    """`1a2b3c4d…`: enough of an id or digest (without its `sha256:`) to recognise it."""
+    if not value:
+        return "none"
+    text = value.split(":", 1)[-1]
+    return text[:8] + "…" if len(text) > 8 else text
 
 
 def fingerprint_bytes(data: bytes | None) -> str | None:

@@ -18,9 +18,9 @@ from deepdiff.helper import notpresent
 from videosync.hashing import LocalFileState
 from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.plan import Action, Change, GroupSpec, Plan, apply_order
+from videosync.plan import Action, Change, GroupSpec, Plan, apply_order, human_bytes, short_id
 
-__all__ = ["Desired", "compute_plan", "human_bytes"]
+__all__ = ["Desired", "compute_plan", "diff_attributes"]
 
 
 @dataclass(frozen=True)
@@ -30,24 +30,6 @@ class Desired:
     root: Path
     videos: Sequence[DesiredVideo]
     groups: Sequence[DesiredGroup] = ()
-
-
-def human_bytes(n: int) -> str:
-    """`412.3 MB`: decimal units, as people read sizes of video files."""
-    value = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1000 or unit == "TB":
-            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-def _short(value: str | None) -> str:
-    """`1a2b3c4d…`: enough of an id or digest to recognise it."""
-    if not value:
-        return "none"
-    text = value.split(":", 1)[-1]
-    return text[:8] + "…" if len(text) > 8 else text
 
 
 def diff_attributes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Change, ...]:
@@ -198,14 +180,14 @@ def _plan_groups(
                 cause, reason = "new", "new in the manifest"
             else:
                 cause = "gone"
-                reason = f"recorded group {_short(rec.group_id)} no longer exists remotely"
+                reason = f"recorded group {short_id(rec.group_id)} no longer exists remotely"
             namesakes = sorted(
                 g.group_id for g in remote.values()
                 if g.name == spec.name and g.group_id not in recorded_ids
             )  # fmt: skip
             if namesakes:
                 reason += (
-                    f"; a remote group named {spec.name!r} ({_short(namesakes[0])}) exists that "
+                    f"; a remote group named {spec.name!r} ({short_id(namesakes[0])}) exists that "
                     "videosync did not create: reference it with `id:` to use it instead"
                 )
             actions.append(Action("group", "create", ref, cause, reason, group=spec))
@@ -291,7 +273,7 @@ def _plan_recorded(
     if current is None:
         return Action(
             "video", "create", dv.key, "gone",
-            f"recorded video {_short(rec.video_id)} no longer exists remotely",
+            f"recorded video {short_id(rec.video_id)} no longer exists remotely",
             spec=spec, size=size, protect=dv.protect,
         )  # fmt: skip
     if current.indexing_status == "failed":
@@ -344,7 +326,7 @@ def _describe(changes: Sequence[Change]) -> str:
     if "hash" in by_attr:
         c = by_attr["hash"]
         algo = str(c.new).split(":", 1)[0]
-        parts.append(f"file content changed ({algo} {_short(c.old)} → {_short(c.new)})")
+        parts.append(f"file content changed ({algo} {short_id(c.old)} → {short_id(c.new)})")
     if "size" in by_attr:
         c = by_attr["size"]
         parts.append(f"file size changed ({human_bytes(c.old or 0)} → {human_bytes(c.new or 0)})")
@@ -355,7 +337,7 @@ def _describe(changes: Sequence[Change]) -> str:
         parts.append("its group is being recreated")
     if "remote.group_id" in by_attr:
         c = by_attr["remote.group_id"]
-        parts.append(f"the remote copy was moved to group {_short(c.old)}")
+        parts.append(f"the remote copy was moved to group {short_id(c.old)}")
     if "remote.name" in by_attr:
         parts.append(f"the remote copy is named {by_attr['remote.name'].old!r}")
     rest = sorted(
