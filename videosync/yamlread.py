@@ -28,6 +28,7 @@ __all__ = [
     "MAX_ALIAS_NODES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "PathPart",
     "YamlDocument",
     "format_scalar",
     "parse_timestamp",

@@ -1,0 +1,340 @@
+"""The manifest (`videosync.yaml`): loaded, validated and resolved into desired state.
+
+`load_manifest` reads the file (`yamlread`), checks it against the schema
+(`manifest_schema`), then makes the checks a schema cannot: files on disk
+(`manifest_files`), unique keys, known groups, timestamps, metadata size. It reports
+every problem at once, sorted by line, as `ManifestInvalid`; no network is involved.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from videosync.errors import ManifestError, ManifestInvalid
+from videosync.manifest_files import FileProblem, LocalFiles
+from videosync.manifest_schema import check_schema, format_path, suggest
+from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
+from videosync.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
+
+__all__ = [
+    "MANIFEST_NAME",
+    "METADATA_MAX_CHARS",
+    "Defaults",
+    "Manifest",
+    "is_uuid",
+    "load_manifest",
+]
+
+MANIFEST_NAME = "videosync.yaml"
+METADATA_MAX_CHARS = 500
+"""The API's limit on a group's metadata, as JSON text (`api/NOTES.md`)."""
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def is_uuid(text: str) -> bool:
+    """True for a group or video id in the API's UUID form."""
+    return _UUID.fullmatch(text) is not None
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What an entry gets for each attribute it does not set (`defaults:` in the manifest)."""
+
+    group: str = DEFAULT_GROUP
+    index: bool = True
+    thumbnails: bool = False
+    protect: bool = False
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A valid manifest: its desired videos (globs expanded) and groups, in manifest order."""
+
+    path: Path
+    """The manifest file, absolute."""
+    root: Path
+    """Its folder: every `path` and `glob` is relative to it."""
+    videos: tuple[DesiredVideo, ...]
+    groups: tuple[DesiredGroup, ...]
+    defaults: Defaults = field(default_factory=Defaults)
+
+    def group(self, ref: str) -> DesiredGroup | None:
+        """The group the manifest calls `ref` under `groups:`, or None."""
+        for group in self.groups:
+            if group.ref == ref:
+                return group
+        return None
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read, validate and resolve the manifest at `path`.
+
+    Raises `ManifestInvalid` (exit code 3) carrying every problem found, each located at
+    `file:line:column`, sorted by line.
+    """
+    # Parsing a large manifest creates millions of objects at once; the cyclic collector
+    # would rescan them again and again (4x slower at 100k entries) and none are garbage.
+    with _collector_paused():
+        try:
+            doc = read_yaml(path, file=str(path))
+        except ManifestError as exc:
+            raise ManifestInvalid([exc]) from None
+        return _Resolver(path, doc).manifest()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class _Resolver:
+    """One pass over a parsed manifest, collecting every error instead of stopping."""
+
+    def __init__(self, path: Path, doc: YamlDocument) -> None:
+        self.path = path.resolve()
+        self.doc = doc
+        self.errors: list[ManifestError] = list(doc.problems)
+        self.files = LocalFiles(self.path.parent)
+        self.keys: dict[str, tuple[int, Location]] = {}
+        self.faulted: set[tuple[PathPart, ...]] = set()
+
+    def manifest(self) -> Manifest:
+        data = self.doc.data
+        if data is None:
+            message = "the manifest is empty; start it with 'version: 1' and 'videos:'"
+            raise ManifestInvalid([ManifestError(message, self.doc.file)])
+        if not isinstance(data, dict):
+            got = "a list" if isinstance(data, list) else "a single value"
+            self.error((), f"the manifest must be a mapping of version:, videos:, …, not {got}")
+            raise ManifestInvalid(self.errors)
+        schema_problems = check_schema(self.doc)
+        self.errors.extend(p.error for p in schema_problems)
+        # What the schema already faulted is not checked again: one error per mistake.
+        self.faulted = {p.at for p in schema_problems}
+        faulted = {p.at[:2] for p in schema_problems}
+        groups = self._groups(data.get("groups"), faulted)
+        known = {ref for ref, _ in groups}
+        known |= {str(at[1]) for at in faulted if len(at) == 2 and at[0] == "groups"}
+        defaults = self._defaults(data.get("defaults"), faulted, known)
+        videos: list[DesiredVideo] = []
+        entries = data.get("videos")
+        if isinstance(entries, list) and ("videos",) not in faulted:
+            for index, entry in enumerate(entries):
+                if ("videos", index) not in self.faulted:
+                    videos.extend(self._video(index, entry, defaults, known))
+        if self.errors:
+            raise ManifestInvalid(self.errors)
+        return Manifest(
+            path=self.path,
+            root=Path(self.files.root),
+            videos=tuple(videos),
+            groups=tuple(group for _, group in groups),
+            defaults=defaults,
+        )
+
+    # --- groups and defaults -------------------------------------------------------------
+
+    def _groups(
+        self, raw: Any, faulted: set[tuple[PathPart, ...]]
+    ) -> list[tuple[str, DesiredGroup]]:
+        if not isinstance(raw, dict) or ("groups",) in faulted:
+            return []
+        groups: list[tuple[str, DesiredGroup]] = []
+        names: dict[str, str] = {}
+        for ref, spec in raw.items():
+            at: tuple[PathPart, ...] = ("groups", ref)
+            if at in faulted:
+                continue
+            if ref == DEFAULT_GROUP or is_uuid(ref):
+                self.error(
+                    at,
+                    f"'{ref}' cannot name a group here: it already means "
+                    f"{'the default group' if ref == DEFAULT_GROUP else 'a group id'}",
+                    key=True,
+                )
+                continue
+            location = self.doc.locate(at)
+            if "id" in spec:
+                groups.append((ref, DesiredGroup(ref, group_id=spec["id"], location=location)))
+                continue
+            name, metadata = spec["name"], spec.get("metadata", {})
+            if not self._metadata_ok((*at, "metadata"), metadata):
+                continue
+            if name in names:
+                self.error(
+                    (*at, "name"),
+                    f"'{name}' is also the name of groups.{names[name]} "
+                    f"(line {self.doc.locate(('groups', names[name], 'name')).line}); "
+                    "managed groups need distinct names",
+                )
+                continue
+            names[name] = ref
+            groups.append((ref, DesiredGroup(ref, name=name, metadata=metadata, location=location)))
+        return groups
+
+    def _metadata_ok(self, at: tuple[PathPart, ...], metadata: dict[str, Any]) -> bool:
+        try:
+            text = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            self.error(at, "must be plain JSON (no NaN or infinity)")
+            return False
+        if len(text) > METADATA_MAX_CHARS:
+            self.error(
+                at,
+                f"is {len(text)} characters as JSON; the API allows at most {METADATA_MAX_CHARS}",
+            )
+            return False
+        return True
+
+    def _defaults(self, raw: Any, faulted: set[tuple[PathPart, ...]], known: set[str]) -> Defaults:
+        if (
+            not isinstance(raw, dict)
+            or ("defaults",) in faulted
+            or ("defaults", "group") in faulted
+        ):
+            return Defaults()
+        group = raw.get("group", DEFAULT_GROUP)
+        self._check_group(("defaults", "group"), group, known)
+        return Defaults(
+            group=group,
+            index=raw.get("index", True),
+            thumbnails=raw.get("thumbnails", False),
+            protect=raw.get("protect", False),
+        )
+
+    def _check_group(self, at: tuple[PathPart, ...], ref: str, known: set[str]) -> bool:
+        if ref == DEFAULT_GROUP or ref in known or is_uuid(ref):
+            return True
+        hint = suggest(ref, sorted(known)) or (
+            f" (groups: {', '.join(sorted(known))})" if known else ""
+        )
+        self.error(
+            at, f"unknown group '{ref}': use 'default', a group UUID, or a name under groups:{hint}"
+        )
+        return False
+
+    # --- videos --------------------------------------------------------------------------
+
+    def _video(
+        self, index: int, entry: dict[str, Any], defaults: Defaults, known: set[str]
+    ) -> list[DesiredVideo]:
+        at: tuple[PathPart, ...] = ("videos", index)
+
+        def unfaulted(field_name: str) -> bool:
+            return field_name in entry and (*at, field_name) not in self.faulted
+
+        group = entry.get("group", defaults.group)
+        if unfaulted("group"):
+            self._check_group((*at, "group"), group, known)
+        start = self._start((*at, "start"), entry["start"]) if unfaulted("start") else None
+        if not all(unfaulted(f) for f in ("id", "path", "url", "glob") if f in entry):
+            return []
+        location = self.doc.locate(at)
+        videos = []
+        # Keys are claimed even when another field is wrong, so duplicates show up too.
+        for key, file, url in self._sources(at, entry):
+            if not self._claim(key, index, location, at, entry):
+                continue
+            name = entry.get("name") or (file.name if file is not None else _url_name(url or ""))
+            videos.append(
+                DesiredVideo(
+                    key=key,
+                    name=name,
+                    path=file,
+                    url=url,
+                    group=group,
+                    start=start,
+                    index=entry.get("index", defaults.index),
+                    thumbnails=entry.get("thumbnails", defaults.thumbnails),
+                    protect=entry.get("protect", defaults.protect),
+                    location=location,
+                )
+            )
+        return videos
+
+    def _sources(
+        self, at: tuple[PathPart, ...], entry: dict[str, Any]
+    ) -> list[tuple[str, Path | None, str | None]]:
+        """(key, file, url) for each video the entry stands for; none after an error."""
+        given_id = entry.get("id")
+        try:
+            if "url" in entry:
+                return [(given_id or entry["url"], None, entry["url"])]
+            if "path" in entry:
+                key, file = self.files.resolve(entry["path"])
+                return [(given_id or key, file, None)]
+            if given_id is not None:
+                self.error(
+                    (*at, "id"),
+                    "not allowed with glob: each matched file is keyed by its own path",
+                    key=True,
+                )
+                return []
+            return [(key, file, None) for key, file in self.files.expand(entry["glob"])]
+        except FileProblem as exc:
+            self.error((*at, "path" if "path" in entry else "glob"), str(exc))
+            return []
+
+    def _start(self, at: tuple[PathPart, ...], text: str) -> datetime | None:
+        when = parse_timestamp(text)
+        if when is None:
+            self.error(
+                at,
+                f"'{text}' is not a timestamp; write ISO 8601, like "
+                "2025-04-12T19:05:45 (UTC) or 2025-04-12T21:05:45+02:00",
+            )
+            return None
+        # A timestamp without an offset is UTC (README, "manifest").
+        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+    def _claim(
+        self,
+        key: str,
+        index: int,
+        location: Location,
+        at: tuple[PathPart, ...],
+        entry: dict[str, Any],
+    ) -> bool:
+        """Record `key` for entry `index`; an error naming both entries if it is taken."""
+        first = self.keys.get(key)
+        if first is None:
+            self.keys[key] = (index, location)
+            return True
+        other, where = first
+        field_name = next(k for k in ("id", "path", "url", "glob") if k in entry)
+        via = f" (matched by '{entry['glob']}')" if field_name == "glob" else ""
+        self.error(
+            (*at, field_name),
+            f"key '{key}'{via} is also the key of videos[{other}] "
+            f"(line {where.line}); each video needs its own key (set id: to tell "
+            "them apart)",
+        )
+        return False
+
+    def error(self, at: tuple[PathPart, ...], message: str, *, key: bool = False) -> None:
+        location = self.doc.locate(at, key=key)
+        self.errors.append(
+            ManifestError(message, location.file, location.line, location.column, format_path(at))
+        )
+
+
+def _url_name(url: str) -> str:
+    """A URL's last path segment (what the API names a nameless URL upload), else the URL."""
+    segment = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+    return segment or url

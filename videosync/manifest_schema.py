@@ -1,0 +1,149 @@
+"""The manifest's schema check: jsonschema-rs errors retold in the user's words, located.
+
+`schemas/manifest.schema.json` is the one description of the manifest's shape, for
+editors (yaml-language-server) and for this check alike; its `errorMessage` and
+`patternErrorMessage` keywords (which VS Code's JSON support also shows) give the wording.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema_rs
+
+from videosync.errors import ManifestError
+from videosync.schemas import load_schema, schema_validator
+from videosync.yamlread import PathPart, YamlDocument
+
+__all__ = ["SchemaProblem", "check_schema", "format_path", "suggest"]
+
+_Kind = jsonschema_rs.ValidationErrorKind
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "integer": "an integer",
+    "number": "a number",
+    "null": "nothing",
+}
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema error and the place in the data it is about."""
+
+    at: tuple[PathPart, ...]
+    error: ManifestError
+
+
+def check_schema(doc: YamlDocument) -> list[SchemaProblem]:
+    """Every way `doc.data` breaks the manifest schema, as located `ManifestError`s."""
+    validator = schema_validator("manifest")
+    if validator.is_valid(doc.data):  # the common case: skip building error objects
+        return []
+    raw = list(validator.iter_errors(doc.data))
+    # A value of the wrong type fails its other keywords too; its type is the news.
+    mistyped = {tuple(e.instance_path) for e in raw if isinstance(e.kind, _Kind.Type)}
+    problems: list[SchemaProblem] = []
+    for error in raw:
+        at = tuple(error.instance_path)
+        if at in mistyped and not isinstance(error.kind, _Kind.Type):
+            continue
+        problems.extend(_retell(error, at, doc))
+    return problems
+
+
+def format_path(at: Sequence[PathPart]) -> str:
+    """`("videos", 3, "path")` → `videos[3].path`."""
+    text = ""
+    for part in at:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """` (did you mean 'x'?)` when one of `choices` is close to `word`, else ``."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _retell(
+    error: jsonschema_rs.ValidationError, at: tuple[PathPart, ...], doc: YamlDocument
+) -> list[SchemaProblem]:
+    kind = error.kind
+    rule = _subschema(error.schema_path[:-1])
+
+    def problem(message: str, where: tuple[PathPart, ...] = at, *, key: bool = False) -> None:
+        location = doc.locate(where, key=key)
+        made = ManifestError(
+            message, location.file, location.line, location.column, format_path(where)
+        )
+        found.append(SchemaProblem(where, made))
+
+    found: list[SchemaProblem] = []
+    if isinstance(kind, _Kind.AdditionalProperties):
+        allowed = sorted(rule.get("properties", {}))
+        for name in kind.unexpected:
+            hint = suggest(name, allowed) or f" (allowed: {', '.join(allowed)})"
+            problem(f"unknown key '{name}'{hint}", (*at, name), key=True)
+    elif isinstance(kind, _Kind.Required):
+        problem(f"missing required key '{kind.property}'")
+    elif isinstance(kind, _Kind.Type):
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types)
+        problem(f"expected {wanted}, got {_describe(error.instance)}")
+    elif isinstance(kind, (_Kind.OneOfNotValid, _Kind.OneOfMultipleValid)):
+        problem(_one_of(rule.get("oneOf", []), error.instance) or error.message)
+    elif isinstance(kind, _Kind.PropertyNames):
+        bad_key = str(kind.error.instance)
+        names_rule = rule.get("propertyNames", {})
+        wording = names_rule.get("patternErrorMessage", kind.error.message)
+        problem(f"'{bad_key}': {wording}", (*at, bad_key), key=True)
+    elif isinstance(kind, _Kind.Pattern):
+        wording = rule.get("patternErrorMessage", error.message)
+        value = error.instance
+        problem(wording if not str(value).strip() else f"{wording}: '{value}'")
+    elif isinstance(kind, _Kind.Constant):
+        problem(f"{rule.get('errorMessage', error.message)} (got {_describe(error.instance)})")
+    else:
+        problem(error.message)
+    return found
+
+
+def _subschema(schema_path: Sequence[PathPart]) -> dict[str, Any]:
+    """The schema object a keyword sits in (jsonschema-rs paths start at the root)."""
+    node: Any = load_schema("manifest")
+    for part in schema_path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def _one_of(branches: list[Any], instance: Any) -> str | None:
+    """`exactly one of …` for a oneOf whose branches each require one key."""
+    keys = [b["required"][0] for b in branches if list(b) == ["required"]]
+    if len(keys) != len(branches) or not isinstance(instance, dict):
+        return None
+    given = [k for k in keys if k in instance]
+    choices = ", ".join(keys[:-1]) + f" or {keys[-1]}"
+    if not given:
+        return f"needs one of {choices}"
+    return f"has {' and '.join(given)}: give exactly one of {choices}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, str):
+        return f"the string '{value}'"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return "a list" if isinstance(value, list) else "a mapping"
