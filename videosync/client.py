@@ -76,12 +76,14 @@ class _ApiKeyAuth(httpx.Auth):
         return "_ApiKeyAuth(api_key=<hidden>)"
 
 
-def _describe(exc: httpx.HTTPError, timeout: float) -> str:
+def _describe(exc: httpx.HTTPError, timeout: float, events: Sequence[str]) -> str:
     """A sentence for a failure that left us without an answer."""
+    if any(e.endswith("send_request_body.failed") for e in events):
+        return "the connection broke while sending the request"
     if isinstance(exc, httpx.ConnectTimeout):
         return f"could not connect within {timeout:g} s"
     if isinstance(exc, httpx.ConnectError):
-        return f"could not connect: {exc or 'connection refused'}"
+        return f"could not connect: {str(exc) or 'connection refused'}"
     if isinstance(exc, httpx.PoolTimeout):
         return f"no free connection within {timeout:g} s"
     if isinstance(exc, httpx.TimeoutException):
@@ -89,8 +91,8 @@ def _describe(exc: httpx.HTTPError, timeout: float) -> str:
     if isinstance(exc, httpx.RemoteProtocolError):
         return "the server closed the connection without answering"
     if isinstance(exc, httpx.WriteError):
-        return f"the connection broke while sending: {exc or type(exc).__name__}"
-    return f"the connection failed: {exc or type(exc).__name__}"
+        return "the connection broke while sending the request"
+    return f"the connection failed: {str(exc) or type(exc).__name__}"
 
 
 class VisionClient:
@@ -219,8 +221,11 @@ class VisionClient:
             name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
         )
         fields["video_url"] = url
-        # A plain form body, as the API reference's own Python sends a URL upload.
-        data = await self._call("POST", UPLOAD_PATH, data=fields, idempotent=False, safe=False)
+        # multipart/form-data, the content type the OpenAPI description declares (as for
+        # a file). httpx encodes multipart only when given files; a `(None, value)` file
+        # is a plain field, without filename or content type.
+        parts = {field: (None, value) for field, value in fields.items()}
+        data = await self._call("POST", UPLOAD_PATH, files=parts, idempotent=False, safe=False)
         return parse_upload(data, call=f"POST {UPLOAD_PATH}")
 
     async def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
@@ -345,7 +350,7 @@ class VisionClient:
                 # ConnectionFailed(ambiguous=True); retry.py does not send a
                 # non-idempotent call (an upload, a group creation) again after it.
                 raise ConnectionFailed(
-                    self._scrub(_describe(exc, self._timeout)),
+                    self._scrub(_describe(exc, self._timeout, events)),
                     call=call,
                     ambiguous=maybe_applied and not safe,
                 ) from exc

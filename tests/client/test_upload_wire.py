@@ -93,13 +93,14 @@ def test_url_upload_sends_the_url_and_optional_name(scripted: Scripted) -> None:
 
     client.upload_url("https://example.com/keynote.mp4", name=None, group_id="default")
 
-    fields = dict(httpx.QueryParams(server.requests[0].content.decode()))
-    assert fields == {
-        "video_url": "https://example.com/keynote.mp4",
-        "index": "true",
-        "enable_thumbnails": "false",
-        "group_id": "default",
-    }
+    request = server.requests[0]
+    assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+    assert form_field(request.content, "video_url") == "https://example.com/keynote.mp4"
+    assert form_field(request.content, "index") == "true"
+    assert form_field(request.content, "enable_thumbnails") == "false"
+    assert form_field(request.content, "group_id") == "default"
+    assert b"video_name" not in request.content
+    assert b"filename=" not in request.content
 
 
 def test_missing_file_is_a_usage_error_and_nothing_is_sent(
