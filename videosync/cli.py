@@ -106,6 +106,130 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
 
 # --- plan / status (the planner) ---------------------------------------------------------
 
+
+def _use_color(fmt: str) -> bool:
+    """Colour only for text on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+_manifest_override = click.option(
+    "-f",
+    "--manifest",
+    "manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The manifest (same as the global -f; the lockfile sits beside it).",
+)
+_api_url_override = click.option(
+    "--api-url", default=None, help="Vision API base URL (same as the global --api-url)."
+)
+
+
+@cli.command("plan")
+@_manifest_override
+@_api_url_override
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PLANFILE",
+    help="Save the plan, with fingerprints of its inputs, for `videosync apply PLANFILE`.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (--format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, json for programs, markdown for a pull-request comment.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan has changes, 0 when it has none (for CI).",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
+)
+@click.option(
+    "--allow-protected", is_flag=True, help="Allow replacing or deleting `protect: true` entries."
+)
+@click.option(
+    "--max-delete",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Refuse the plan if it deletes more than N videos (replaced copies included).",
+)
+@click.pass_obj
+def plan_command(
+    settings: Settings,
+    *,
+    manifest: Path | None,
+    api_url: str | None,
+    out: Path | None,
+    as_json: bool,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    allow_protected: bool,
+    max_delete: int | None,
+) -> int:
+    """Show what apply would upload, replace, adopt and delete, and why. Changes nothing.
+
+    One list call reads the catalog; files whose size and modification time are unchanged
+    are not read again (their hashes are cached in .videosync/).
+
+    \b
+    Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes found with
+    --detailed-exitcode, 1 error or a plan a guard refuses, 3 bad input.
+    """
+    from videosync.commands.plan import make_plan
+    from videosync.errors import PlanRefused
+    from videosync.render import render
+
+    run = make_plan(
+        manifest or settings.manifest,
+        api_url=api_url or settings.api_url,
+        api_key=settings.api_key,
+        prune=prune,
+        allow_protected=allow_protected,
+        max_delete=max_delete,
+    )
+    fmt = "json" if as_json else fmt
+    click.echo(render(run.plan, fmt, color=_use_color(fmt)), nl=False)
+    if not run.plan.applicable:
+        raise PlanRefused("the plan cannot be applied: " + "; ".join(run.plan.problems))
+    if out is not None:
+        run.plan.save(out)
+        if settings.verbosity >= 0:
+            click.echo(f"Saved the plan to {out}: `videosync apply {out}` applies it.", err=True)
+    return EXIT_CHANGES if detailed_exitcode and run.plan.has_changes else EXIT_OK
+
+
+@cli.command("status")
+@_manifest_override
+@_api_url_override
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status_command(
+    settings: Settings, *, manifest: Path | None, api_url: str | None, as_json: bool
+) -> None:
+    """Show each managed video: its video_id, remote indexing status and drift.
+
+    Drift is ok, missing (gone remotely), failed (indexing failed), changed (the manifest
+    or the file differs from what was uploaded) or removed (no longer in the manifest).
+    """
+    from videosync.commands.status import render_status, status
+
+    result = status(
+        manifest or settings.manifest, api_url=api_url or settings.api_url, api_key=settings.api_key
+    )
+    click.echo(result.to_json() if as_json else render_status(result), nl=False)
+
+
 # --- emulator ----------------------------------------------------------------------------
 
 

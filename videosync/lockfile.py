@@ -18,13 +18,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
-
 from videosync.errors import LockError
+from videosync.schemas import schema_validator
 
 __all__ = [
     "LOCKFILE_NAME",
@@ -37,7 +35,6 @@ __all__ = [
     "dumps_lockfile",
     "format_start",
     "load_lockfile",
-    "load_schema",
     "lockfile_path",
     "parse_lockfile",
     "save_lockfile",
@@ -194,12 +191,6 @@ def start_to_ms(start: str) -> int:
     return round(when.timestamp() * 1000)
 
 
-@cache
-def schema_validator(name: str) -> jsonschema_rs.Validator:
-    """A compiled validator for one of videosync's schemas (jsonschema-rs: 100k entries in ms)."""
-    return jsonschema_rs.validator_for(load_schema(name))
-
-
 def schema_error(name: str, data: Any) -> str | None:
     """`at PATH: MESSAGE` for the first place `data` breaks schema `name`, or None if valid."""
     validator = schema_validator(name)
@@ -208,18 +199,6 @@ def schema_error(name: str, data: Any) -> str | None:
     first = min(validator.iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])
     at = "/".join(str(p) for p in first.instance_path) or "(top level)"
     return f"at {at}: {first.message}"
-
-
-@cache
-def load_schema(name: str) -> dict[str, Any]:
-    """One of videosync's JSON Schemas (`lockfile`, `plan`, ...), from the wheel or the repo."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "schemas", here.parent / "schemas"):
-        candidate = folder / f"{name}.schema.json"
-        if candidate.is_file():
-            schema: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
-            return schema
-    raise FileNotFoundError(f"schemas/{name}.schema.json is missing from this installation")
 
 
 def dumps_lockfile(lockfile: Lockfile) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from videosync.errors import LockError, StalePlan
+from videosync.hashing import LocalFileState
 from videosync.lockfile import VideoSpec, schema_error
 from videosync.model import RemoteGroup, RemoteVideo
 
@@ -30,6 +31,7 @@ __all__ = [
     "Summary",
     "check_fingerprints",
     "fingerprint_bytes",
+    "fingerprint_local",
     "fingerprint_remote",
     "human_bytes",
     "short_id",
@@ -162,9 +164,17 @@ class Fingerprints:
     lockfile: str | None
     """None when there was no lockfile yet."""
     remote: str
+    local: str | None = None
+    """The local files' sizes and the digests the plan used: a file edited after the plan
+    was made (but before apply) makes it stale too."""
 
     def to_json(self) -> dict[str, str | None]:
-        return {"manifest": self.manifest, "lockfile": self.lockfile, "remote": self.remote}
+        return {
+            "manifest": self.manifest,
+            "lockfile": self.lockfile,
+            "remote": self.remote,
+            "local": self.local,
+        }
 
 
 # Apply order (DESIGN.md): groups first, then uploads, then deletes, then group deletes.
@@ -276,7 +286,9 @@ class Plan:
             actions=tuple(Action.from_json(a) for a in data["actions"]),
             problems=tuple(data["problems"]),
             unmanaged=data["unmanaged"],
-            fingerprints=Fingerprints(fp["manifest"], fp["lockfile"], fp["remote"]) if fp else None,
+            fingerprints=Fingerprints(fp["manifest"], fp["lockfile"], fp["remote"], fp["local"])
+            if fp
+            else None,
         )
 
     def save(self, path: Path) -> None:
@@ -348,6 +360,13 @@ def fingerprint_remote(videos: Iterable[RemoteVideo], groups: Iterable[RemoteGro
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def fingerprint_local(states: Mapping[str, LocalFileState]) -> str:
+    """A digest of the local files as the plan saw them: key, size and digest if known."""
+    canonical = sorted([key, state.size, state.digest] for key, state in states.items())
+    data = json.dumps(canonical, separators=(",", ":")).encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
 def check_fingerprints(plan: Plan, current: Fingerprints) -> None:
     """Refuse (`StalePlan`) a saved plan whose inputs have changed since it was made."""
     if plan.fingerprints is None:
@@ -358,6 +377,7 @@ def check_fingerprints(plan: Plan, current: Fingerprints) -> None:
             ("the manifest", plan.fingerprints.manifest, current.manifest),
             ("the lockfile", plan.fingerprints.lockfile, current.lockfile),
             ("the remote catalog", plan.fingerprints.remote, current.remote),
+            ("the local files", plan.fingerprints.local, current.local),
         )
         if old != new
     ]

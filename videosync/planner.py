@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
@@ -20,12 +20,23 @@ from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_st
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
 from videosync.plan import Action, Change, GroupSpec, Plan, apply_order, human_bytes, short_id
 
-__all__ = ["Desired", "compute_plan", "diff_attributes"]
+__all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes"]
+
+
+class DesiredState(Protocol):
+    """What the planner reads of a manifest (`videosync.manifest.Manifest` is one)."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def videos(self) -> Sequence[DesiredVideo]: ...
+    @property
+    def groups(self) -> Sequence[DesiredGroup]: ...
 
 
 @dataclass(frozen=True)
 class Desired:
-    """The manifest as the planner needs it: its folder, its videos and its groups."""
+    """A desired state from plain values (tests, library callers without a manifest file)."""
 
     root: Path
     videos: Sequence[DesiredVideo]
@@ -50,7 +61,7 @@ def _present(value: Any) -> Any:
 
 
 def compute_plan(
-    desired: Desired,
+    desired: DesiredState,
     recorded: Lockfile,
     remote_videos: Iterable[RemoteVideo],
     remote_groups: Iterable[RemoteGroup],

@@ -1,0 +1,169 @@
+"""`videosync plan`: load the three states, call the pure planner, return the plan.
+
+The order is that of the exit codes: a bad manifest or lockfile, or no API key, fails
+(exit 3) before any API call; then the local files are stat'ed (and hashed only where the
+lockfile recorded the same size), then the remote catalog is listed with one call for
+videos and one for groups, whatever its size.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from videosync.errors import UsageError
+from videosync.hashing import BYTES_READ, HashCache, LocalFileState, local_file_states
+from videosync.lockfile import Lockfile, lockfile_path, parse_lockfile
+from videosync.model import RemoteGroup, RemoteVideo
+from videosync.plan import (
+    Fingerprints,
+    Plan,
+    fingerprint_bytes,
+    fingerprint_local,
+    fingerprint_remote,
+)
+
+if TYPE_CHECKING:
+    from videosync.planner import DesiredState
+
+__all__ = ["PlanRun", "RemoteState", "fetch_remote", "make_plan", "require_api_key"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """The catalog as listed at the start of a run."""
+
+    videos: tuple[RemoteVideo, ...]
+    groups: tuple[RemoteGroup, ...]
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A plan with everything it was computed from, for status, apply and the CLI."""
+
+    plan: Plan
+    manifest_path: Path
+    lockfile_path: Path
+    recorded: Lockfile
+    remote: RemoteState
+    local: dict[str, LocalFileState]
+
+
+def require_api_key(api_key: str | None) -> str:
+    """The key, or a `UsageError` (exit 3) telling the user where to put one."""
+    if not api_key:
+        raise UsageError(
+            "no API key: set REKA_API_KEY (or VIDEOSYNC_API_KEY), "
+            "or use --api-url local for the embedded emulator"
+        )
+    return api_key
+
+
+def fetch_remote(api_url: str, api_key: str) -> RemoteState:
+    """List the whole catalog: one call for the videos, one for the groups."""
+    if api_url == "local":
+        raise UsageError("--api-url local (the embedded emulator) is not available yet")
+    from videosync.client import SyncVisionClient
+
+    started = time.perf_counter()
+    with SyncVisionClient(api_url, api_key) as client:
+        videos = client.list_videos()
+        groups = client.list_groups()
+    log.info(
+        "listed %d videos and %d groups in %.2f s",
+        len(videos), len(groups), time.perf_counter() - started,
+    )  # fmt: skip
+    return RemoteState(tuple(videos), tuple(groups))
+
+
+def _read(path: Path, what: str) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror}") from exc
+
+
+def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, LocalFileState]:
+    """Stat every local file; hash (or take from the cache) only those the plan needs."""
+    paths = {v.key: v.path for v in manifest.videos if v.path is not None}
+    sizes = {
+        key: entry.size
+        for key, entry in recorded.videos.items()
+        if entry.size is not None and entry.spec.source.path is not None
+    }
+    cache = HashCache.for_manifest_dir(manifest.root)
+    started, read_before = time.perf_counter(), BYTES_READ.total
+    states = local_file_states(paths, sizes, cache)
+    cache.save()
+    log.info(
+        "checked %d local files, read %d bytes to hash, in %.2f s",
+        len(paths), BYTES_READ.total - read_before, time.perf_counter() - started,
+    )  # fmt: skip
+    return states
+
+
+def make_plan(
+    manifest_path: Path,
+    *,
+    api_url: str,
+    api_key: str | None,
+    prune: bool = False,
+    allow_protected: bool = False,
+    max_delete: int | None = None,
+    remote: RemoteState | None = None,
+) -> PlanRun:
+    """Compute the plan for the manifest at `manifest_path` against the live catalog.
+
+    The returned plan carries fingerprints of its inputs (for `plan --out`). `remote`
+    replaces the list calls with a catalog already fetched.
+    """
+    from videosync.manifest import load_manifest
+    from videosync.planner import compute_plan
+
+    manifest = load_manifest(manifest_path)
+    manifest_bytes = _read(manifest.path, "manifest") or b""
+    lock_path = lockfile_path(manifest.path)
+    lock_bytes = _read(lock_path, "lockfile")
+    recorded = Lockfile()
+    if lock_bytes is not None:
+        try:
+            text = lock_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\ufffd"  # not JSON: reported as a corrupt lockfile below
+        recorded = parse_lockfile(text, str(lock_path))
+    if remote is None:
+        require_api_key(api_key)  # before any file is read: exit 3 means nothing was done
+    local = _local_states(manifest, recorded)
+    if remote is None:
+        remote = fetch_remote(api_url, require_api_key(api_key))
+    plan = compute_plan(
+        manifest,
+        recorded,
+        remote.videos,
+        remote.groups,
+        local=local,
+        prune=prune,
+        allow_protected=allow_protected,
+        max_delete=max_delete,
+    )
+    fingerprints = Fingerprints(
+        manifest=fingerprint_bytes(manifest_bytes) or "",
+        lockfile=fingerprint_bytes(lock_bytes),
+        remote=fingerprint_remote(remote.videos, remote.groups),
+        local=fingerprint_local(local),
+    )
+    return PlanRun(
+        plan=replace(plan, fingerprints=fingerprints),
+        manifest_path=manifest.path,
+        lockfile_path=lock_path,
+        recorded=recorded,
+        remote=remote,
+        local=local,
+    )

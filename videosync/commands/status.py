@@ -1,0 +1,99 @@
+"""`videosync status`: each managed video's remote state and drift, in one table.
+
+A managed video is one the lockfile records. Its drift comes from the plan: `ok` (nothing
+to do), `missing` (gone remotely), `failed` (indexing failed), `changed` (the manifest or
+the file differs from what was uploaded) or `removed` (no longer in the manifest).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from videosync.commands.plan import PlanRun, make_plan
+
+__all__ = ["Status", "StatusRow", "render_status", "status", "status_of"]
+
+_DRIFT = {
+    ("noop", "unchanged"): "ok",
+    ("create", "gone"): "missing",
+    ("replace", "failed"): "failed",
+    ("replace", "changed"): "changed",
+    ("delete", "removed"): "removed",
+}
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    key: str
+    video_id: str
+    indexing_status: str
+    """The remote copy's `indexing_status`, or `missing` when it is gone."""
+    drift: str
+
+
+@dataclass(frozen=True)
+class Status:
+    rows: tuple[StatusRow, ...]
+    unmanaged: int
+    """Remote videos the lockfile does not know."""
+    not_uploaded: int
+    """Manifest entries not uploaded yet (not in the lockfile)."""
+
+    def to_json(self) -> str:
+        data = {
+            "videos": [row.__dict__ for row in self.rows],
+            "unmanaged": self.unmanaged,
+            "not_uploaded": self.not_uploaded,
+        }
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def status_of(run: PlanRun) -> Status:
+    """The status table of a computed plan and the states it was computed from."""
+    remote = {v.video_id: v for v in run.remote.videos}
+    actions = {a.key: a for a in run.plan.actions if a.resource == "video"}
+    rows = []
+    for key, entry in sorted(run.recorded.videos.items()):
+        action = actions[key]
+        current = remote.get(entry.video_id)
+        rows.append(
+            StatusRow(
+                key=key,
+                video_id=entry.video_id,
+                indexing_status=(current.indexing_status or "unknown") if current else "missing",
+                drift=_DRIFT.get((action.kind, action.cause), "changed"),
+            )
+        )
+    recorded_ids = {e.video_id for e in run.recorded.videos.values()}
+    return Status(
+        rows=tuple(rows),
+        unmanaged=sum(1 for v in run.remote.videos if v.video_id not in recorded_ids),
+        not_uploaded=sum(1 for a in actions.values() if a.key not in run.recorded.videos
+                         and a.kind in ("create", "adopt")),
+    )  # fmt: skip
+
+
+def status(manifest_path: Path, *, api_url: str, api_key: str | None) -> Status:
+    """The status of the catalog the manifest at `manifest_path` describes."""
+    return status_of(make_plan(manifest_path, api_url=api_url, api_key=api_key))
+
+
+def render_status(st: Status) -> str:
+    """An aligned table, one row per managed video, then the counts."""
+    header = ("KEY", "VIDEO ID", "REMOTE STATUS", "DRIFT")
+    rows = [(r.key, r.video_id, r.indexing_status, r.drift) for r in st.rows]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row))
+        for row in [header, *rows]
+    ]
+    if not rows:
+        lines = ["No managed videos yet: `videosync apply` uploads the manifest's entries."]
+    lines.append(
+        f"{st.unmanaged} unmanaged remote video{'s' if st.unmanaged != 1 else ''}; "
+        f"{st.not_uploaded} manifest entr{'y' if st.not_uploaded == 1 else 'ies'} "
+        "not uploaded yet."
+    )
+    return "\n".join(lines) + "\n"
