@@ -6,11 +6,8 @@ has one line per request it sent, and the emulator's state shows what took effec
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.client.conftest import request_lines
+from tests.client.scenarios import serve_files
 from tests.conftest import API_KEY
 from videosync.client import SyncVisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
@@ -45,16 +43,8 @@ def client(emulator: RunningEmulator) -> Iterator[SyncVisionClient]:
 @pytest.fixture
 def file_server(sample_videos: list[Path]) -> Iterator[str]:
     """An HTTP server on loopback serving the sample videos (for `video_url` uploads)."""
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(sample_videos[0].parent)
-    )
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_files(sample_videos[0].parent) as url:
+        yield url
 
 
 def seed_for(pattern: list[bool], kind: str) -> int:
