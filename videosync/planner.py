@@ -7,6 +7,7 @@ decision table is DESIGN.md's, "The plan". This is the one module that imports d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -91,9 +92,10 @@ def compute_plan(
         if v.source:
             by_source.setdefault(v.source, []).append(v)
 
+    root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
     video_actions: list[Action] = []
     for dv in sorted(desired.videos, key=lambda v: v.key):
-        spec = _spec(dv, desired.root, wanted, group_ids)
+        spec = _spec(dv, desired.root, root_prefix, wanted, group_ids)
         state = None
         if dv.path is not None:
             state = local.get(dv.key)
@@ -145,19 +147,27 @@ def _resolve_group(
     return ref  # `default` or a group UUID, used as it is
 
 
-def _relative(path: Path, root: Path) -> str:
-    if path.is_absolute():
-        try:
-            return path.relative_to(root).as_posix()
-        except ValueError:
-            raise ValueError(f"{path} is outside the manifest's folder {root}") from None
-    return path.as_posix()
+def _relative(path: Path, root: Path, root_prefix: str) -> str:
+    """The manifest-relative POSIX path of `path` (string slicing: 10x `relative_to`)."""
+    text = str(path)
+    if text.startswith(root_prefix):
+        return text[len(root_prefix) :].replace(os.sep, "/")
+    if not path.is_absolute():
+        return path.as_posix()
+    raise ValueError(f"{path} is outside the manifest's folder {root}")
 
 
 def _spec(
-    dv: DesiredVideo, root: Path, wanted: Mapping[str, DesiredGroup], ids: Mapping[str, str]
+    dv: DesiredVideo,
+    root: Path,
+    root_prefix: str,
+    wanted: Mapping[str, DesiredGroup],
+    ids: Mapping[str, str],
 ) -> VideoSpec:
-    source = Source(path=_relative(dv.path, root)) if dv.path is not None else Source(url=dv.url)
+    if dv.path is not None:
+        source = Source(path=_relative(dv.path, root, root_prefix))
+    else:
+        source = Source(url=dv.url)
     return VideoSpec(
         name=dv.name,
         group=dv.group,
@@ -313,6 +323,9 @@ def _plan_recorded(
 def _spec_changes(
     key: str, rec: LockEntry, spec: VideoSpec, state: LocalFileState | None
 ) -> tuple[Change, ...]:
+    if rec.spec == spec:  # the common case, without building dicts
+        changes: tuple[Change, ...] = ()
+        return _content_changes(key, rec, state) if spec.source.path is not None else changes
     old, new = rec.spec.to_json(), spec.to_json()
     both_files = rec.spec.source.path is not None and spec.source.path is not None
     if both_files:
@@ -320,14 +333,19 @@ def _spec_changes(
         # with the same content needs no new upload.
         del old["source"], new["source"]
     changes = diff_attributes(old, new)
-    if both_files and state is not None:
-        if rec.size != state.size:
-            changes += (Change("size", rec.size, state.size),)
-        elif state.digest is None:
-            raise ValueError(f"the digest of {key!r} is needed: its size is the recorded one")
-        elif state.digest != rec.hash:
-            changes += (Change("hash", rec.hash, state.digest),)
-    return changes
+    return changes + _content_changes(key, rec, state) if both_files else changes
+
+
+def _content_changes(key: str, rec: LockEntry, state: LocalFileState | None) -> tuple[Change, ...]:
+    if state is None:
+        return ()
+    if rec.size != state.size:
+        return (Change("size", rec.size, state.size),)
+    if state.digest is None:
+        raise ValueError(f"the digest of {key!r} is needed: its size is the recorded one")
+    if state.digest != rec.hash:
+        return (Change("hash", rec.hash, state.digest),)
+    return ()
 
 
 def _describe(changes: Sequence[Change]) -> str:
