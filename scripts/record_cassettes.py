@@ -31,6 +31,7 @@ from tests.client.scenarios import (  # noqa: E402
     POLICY,
     RECORDING_KEYS,
     SCENARIOS,
+    RecordingFailed,
     Stage,
     record,
     serve_files,
@@ -92,18 +93,26 @@ def main() -> None:
     names = list(args.only) or list(SCENARIOS)
     CASSETTES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.api_url:
-            api_key = os.environ.get("REKA_API_KEY", "")
-            if not api_key:
-                raise SystemExit("error: --api-url needs the key in REKA_API_KEY")
-            written = _record_against(args.api_url, api_key, args.video_url, names, Path(tmp))
-            keys: tuple[str, ...] = (*RECORDING_KEYS, api_key)
-        else:
-            written = _record_against_emulator(names, Path(tmp))
-            keys = RECORDING_KEYS
+        try:
+            written, keys = _record(args.api_url, args.video_url, names, Path(tmp))
+        except RecordingFailed as exc:
+            raise SystemExit(f"error: {exc} (cassettes recorded before it were kept)") from None
     _check(written, keys)
     for path in written:
         print(f"recorded {path.relative_to(ROOT)}")
+
+
+def _record(
+    api_url: str | None, video_url: str, names: list[str], work: Path
+) -> tuple[list[Path], tuple[str, ...]]:
+    """Record; the cassettes written and the keys none of them may contain."""
+    if not api_url:
+        return _record_against_emulator(names, work), RECORDING_KEYS
+    api_key = os.environ.get("REKA_API_KEY", "")
+    if not api_key:
+        raise SystemExit("error: --api-url needs the key in REKA_API_KEY")
+    written = _record_against(api_url, api_key, video_url, names, work)
+    return written, (*RECORDING_KEYS, api_key)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import contextlib
 import functools
 import hashlib
 import http.server
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -291,16 +293,28 @@ def replay_stage(media: Path) -> Stage:
     )
 
 
+class RecordingFailed(Exception):
+    """A scenario failed against the live server; no cassette was replaced."""
+
+
 def record(stage: Stage, directory: Path, names: Iterable[str]) -> list[Path]:
-    """Run the named scenarios against `stage`'s live server, each into a fresh cassette."""
-    recorder = cassette_vcr("all", directory)
+    """Run the named scenarios against `stage`'s live server, each into a fresh cassette.
+
+    Each cassette is recorded aside and moved into `directory` only once its scenario
+    passed, so a failed recording never replaces a good cassette.
+    """
     written = []
-    for name in names:
-        path = directory / f"{name}.yaml"
-        path.unlink(missing_ok=True)
-        with recorder.use_cassette(path.name):
-            SCENARIOS[name](stage)
-        written.append(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        recorder = cassette_vcr("all", Path(scratch))
+        for name in names:
+            try:
+                with recorder.use_cassette(f"{name}.yaml"):
+                    SCENARIOS[name](stage)
+            except Exception as exc:
+                raise RecordingFailed(f"scenario {name}: {type(exc).__name__}: {exc}") from exc
+            written.append(
+                Path(shutil.move(Path(scratch, f"{name}.yaml"), directory / f"{name}.yaml"))
+            )
     return written
 
 
