@@ -7,6 +7,7 @@ is known at once and connections made right away queue instead of being refused.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 import threading
@@ -19,10 +20,21 @@ from videosync.emulator.app import build_app
 from videosync.emulator.config import EmulatorConfig
 from videosync.emulator.state import EmulatorState
 from videosync.emulator.store import Store, open_store
+from videosync.errors import UsageError
 
-__all__ = ["RunningEmulator", "serve_forever", "start_emulator"]
+__all__ = ["RunningEmulator", "is_loopback", "serve_forever", "start_emulator"]
 
 logger = logging.getLogger("videosync.emulator")
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -31,9 +43,12 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
-    except OSError:
+    except OSError as exc:
         sock.close()
-        raise
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port (0 picks a free one) or --host"
+        ) from exc
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
