@@ -6,6 +6,7 @@ has one line per request it sent, and the emulator's state shows what took effec
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import socket
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ import pytest
 from tests.client.conftest import request_lines
 from tests.client.scenarios import serve_files
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient
+from videosync.client import SyncVisionClient, VisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import (
@@ -277,3 +278,24 @@ def test_connection_refused_is_retried_then_reported(client_log: pytest.LogCaptu
     assert caught.value.ambiguous is False
     assert caught.value.attempts == 3
     assert str(caught.value).startswith("POST /videos/groups: could not connect: ")
+
+
+def test_async_client_keeps_many_uploads_in_flight_on_one_pool(
+    emulator: RunningEmulator, sample_videos: list[Path]
+) -> None:
+    async def upload_all() -> list[str]:
+        async with VisionClient(emulator.url, API_KEY, retry=LIVE) as client:
+            results = await asyncio.gather(
+                *(
+                    client.upload_file(path, name=f"clip {n}", filename=f"clips/{n}.mp4")
+                    for n, path in enumerate(sample_videos * 3)
+                )
+            )
+            return [r.video_id for r in results]
+
+    ids = asyncio.run(upload_all())
+
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        listed = {v.video_id: v.source for v in client.list_videos()}
+    assert len(set(ids)) == 9
+    assert listed == {video_id: f"clips/{n}.mp4" for n, video_id in enumerate(ids)}
