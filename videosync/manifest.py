@@ -38,6 +38,8 @@ MANIFEST_NAME = "videosync.yaml"
 METADATA_MAX_CHARS = 500
 """The API's limit on a group's metadata, as JSON text (`api/NOTES.md`)."""
 
+_SOURCE_FIELDS = frozenset({"id", "path", "url", "glob"})
+_NOTHING: frozenset[str] = frozenset()
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -89,7 +91,10 @@ def load_manifest(path: Path) -> Manifest:
             doc = read_yaml(path, file=str(path))
         except ManifestError as exc:
             raise ManifestInvalid([exc]) from None
-        return _Resolver(path, doc).manifest()
+        manifest = _Resolver(path, doc).manifest()
+        # Freed while the collector still sleeps, or its first run would scan every node.
+        del doc
+    return manifest
 
 
 @contextmanager
@@ -135,9 +140,20 @@ class _Resolver:
         videos: list[DesiredVideo] = []
         entries = data.get("videos")
         if isinstance(entries, list) and ("videos",) not in faulted:
+            # Entry-level faults skip the entry; field-level ones skip that field's check.
+            fields: dict[PathPart, set[str]] = {}
+            for at in self.faulted:
+                if at[:1] == ("videos",) and len(at) > 2:
+                    fields.setdefault(at[1], set()).add(str(at[2]))
+            locations = self.doc.item_locations(("videos",))
             for index, entry in enumerate(entries):
-                if ("videos", index) not in self.faulted:
-                    videos.extend(self._video(index, entry, defaults, known))
+                if ("videos", index) not in faulted:
+                    bad = fields.get(index, _NOTHING)
+                    videos.extend(
+                        self._video(
+                            index, entry, locations[index], bad=bad, defaults=defaults, known=known
+                        )
+                    )
         if self.errors:
             raise ManifestInvalid(self.errors)
         return Manifest(
@@ -232,20 +248,24 @@ class _Resolver:
     # --- videos --------------------------------------------------------------------------
 
     def _video(
-        self, index: int, entry: dict[str, Any], defaults: Defaults, known: set[str]
+        self,
+        index: int,
+        entry: dict[str, Any],
+        location: Location,
+        *,
+        bad: set[str] | frozenset[str],
+        defaults: Defaults,
+        known: set[str],
     ) -> list[DesiredVideo]:
         at: tuple[PathPart, ...] = ("videos", index)
-
-        def unfaulted(field_name: str) -> bool:
-            return field_name in entry and (*at, field_name) not in self.faulted
-
         group = entry.get("group", defaults.group)
-        if unfaulted("group"):
+        if "group" in entry and "group" not in bad:
             self._check_group((*at, "group"), group, known)
-        start = self._start((*at, "start"), entry["start"]) if unfaulted("start") else None
-        if not all(unfaulted(f) for f in ("id", "path", "url", "glob") if f in entry):
+        start = None
+        if "start" in entry and "start" not in bad:
+            start = self._start((*at, "start"), entry["start"])
+        if not bad.isdisjoint(_SOURCE_FIELDS):
             return []
-        location = self.doc.locate(at)
         videos = []
         # Keys are claimed even when another field is wrong, so duplicates show up too.
         for key, file, url in self._sources(at, entry):

@@ -27,6 +27,7 @@ class LocalFiles:
     def __init__(self, root: Path) -> None:
         self.root = os.path.realpath(root)
         self._real_dirs: dict[str, str] = {}
+        self._folders: dict[str, Path] = {}
 
     def resolve(self, text: str) -> tuple[str, Path]:
         """The key (normalised POSIX path relative to the root) and absolute path of `text`.
@@ -59,7 +60,7 @@ class LocalFiles:
         return found
 
     def _key(self, text: str, what: str) -> str:
-        if text.startswith("/") or Path(text).is_absolute():
+        if text.startswith("/"):
             raise FileProblem(
                 f"'{text}' is absolute; give the {what} relative to the manifest's folder"
             )
@@ -71,7 +72,7 @@ class LocalFiles:
         return key
 
     def _check(self, key: str, text: str) -> Path:
-        folder, name = posixpath.split(key)
+        folder, _, name = key.rpartition("/")
         real_folder = self._real_dir(folder)
         real = f"{real_folder}/{name}"
         try:
@@ -89,9 +90,14 @@ class LocalFiles:
             raise _NotAFile(f"'{text}' is a folder; use glob: '{key}/**/*.mp4' for the files in it")
         if not stat.S_ISREG(info.st_mode):
             raise _NotAFile(f"'{text}' is not a regular file")
-        if not os.access(real, os.R_OK):
+        # Readable by everyone needs no access() call (a syscall per file); else ask.
+        if info.st_mode & 0o444 != 0o444 and not os.access(real, os.R_OK):
             raise FileProblem(f"'{text}' is not readable (permission denied)")
-        return Path(self.root, key)
+        # Joining a name to a cached folder parses one part, not the whole path.
+        parent = self._folders.get(folder)
+        if parent is None:
+            parent = self._folders[folder] = Path(self.root, folder)
+        return parent / name
 
     def _real_dir(self, folder: str) -> str:
         real = self._real_dirs.get(folder)

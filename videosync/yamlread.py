@@ -87,24 +87,34 @@ class YamlDocument:
         if node is None:
             return Location(self.file, 1, 1)
         for depth, part in enumerate(path):
-            child: Node | None = None
-            if isinstance(node, MappingNode) and isinstance(part, str):
-                # The last pair wins, as in the data (merged pairs come first).
-                for key_node, value_node in reversed(node.value):
-                    if key_node.value == part:
-                        last = depth == len(path) - 1
-                        child = key_node if key and last else value_node
-                        break
-            elif (
-                isinstance(node, SequenceNode)
-                and isinstance(part, int)
-                and 0 <= part < len(node.value)
-            ):
-                child = node.value[part]
+            want_key = key and depth == len(path) - 1
+            child = self._child(node, part, key=want_key)
             if child is None:
                 break
             node = child
         return self._location(node)
+
+    @staticmethod
+    def _child(node: Node, part: PathPart, *, key: bool = False) -> Node | None:
+        if isinstance(node, MappingNode) and isinstance(part, str):
+            # The last pair wins, as in the data (merged pairs come first).
+            pairs: list[tuple[Node, Node]] = node.value
+            for key_node, value_node in reversed(pairs):
+                if key_node.value == part:
+                    return key_node if key else value_node
+        elif isinstance(node, SequenceNode) and isinstance(part, int):
+            items: list[Node] = node.value
+            return items[part] if 0 <= part < len(items) else None
+        return None
+
+    def item_locations(self, path: Sequence[PathPart]) -> list[Location]:
+        """Where each item of the list at `path` starts (one call for a whole list)."""
+        node = self._root
+        for part in path:
+            node = None if node is None else self._child(node, part)
+        if not isinstance(node, SequenceNode):
+            return []
+        return [self._location(item) for item in node.value]
 
     def _location(self, node: Node) -> Location:
         mark = node.start_mark
