@@ -104,7 +104,7 @@ def main() -> None:
         manifest = root / "videosync-100000.yaml"
         start = time.perf_counter()
         out = subprocess.run(
-            [str(cli), "validate", "-f", str(manifest)], capture_output=True, text=True
+            [str(cli), "validate", "-f", str(manifest)], check=True, capture_output=True, text=True
         )
         elapsed = time.perf_counter() - start
         print(f"videosync validate, 100k, whole process: {elapsed:.2f} s: {out.stdout.strip()}")
