@@ -7,6 +7,7 @@ rules are in test_live.py.
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -187,10 +188,17 @@ def test_upload_that_could_not_connect_is_sent_again(scripted: Scripted, tmp_pat
         httpx.Response(200, json={"video_id": "v1", "status": "upload_initiated"}),
     )
 
-    result = client.upload_file(video, name="Clip", filename="media/clip.mp4")
+    seen: list[int] = []
+
+    result = client.upload_file(
+        video, name="Clip", filename="media/clip.mp4", progress=seen.append, hasher=hashlib.sha256
+    )
 
     assert result.video_id == "v1"
     assert result.size == 1000
+    # Count and digest start over with each attempt: they describe the one that succeeded.
+    assert result.digest == hashlib.sha256(b"\1" * 1000).hexdigest()
+    assert seen == [1000, 1000, 1000]
     assert len(server.requests) == 3
     # Every attempt sent the whole file again, not the rest of a consumed stream.
     assert all(r.content.count(b"\1" * 1000) == 1 for r in server.requests)
