@@ -79,6 +79,10 @@ class Fetcher:
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    def _fail(self, video_id: str, reason: str) -> None:
+        logger.warning("video %s failed: %s", video_id, reason)
+        self._store.finish_video(video_id, ready_at=time.time(), error=reason)
+
     async def _fetch(self, video_id: str, url: str) -> None:
         temp = self._store.temp_path()
         try:
@@ -86,8 +90,10 @@ class Fetcher:
                 size = await _download(url, temp, self._max_bytes, self._timeout)
                 info = await anyio.to_thread.run_sync(probe, temp)
             except (FetchFailed, NotAVideo) as exc:
-                logger.warning("video %s: %s", video_id, exc)
-                self._store.finish_video(video_id, ready_at=time.time(), error=str(exc))
+                self._fail(video_id, str(exc))
+                return
+            except Exception as exc:  # whatever else went wrong, the video must not hang
+                self._fail(video_id, f"cannot download {url}: {type(exc).__name__}: {exc}")
                 return
             await anyio.to_thread.run_sync(self._store.commit_file, temp, video_id)
             if not self._store.finish_video(

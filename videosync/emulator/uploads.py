@@ -116,10 +116,20 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
 
     Raises `Problem` (422 malformed, 413 too large); `temp` may then hold a partial file.
     """
-    _, params = parse_options_header(request.headers.get("content-type", ""))
+    kind, params = parse_options_header(request.headers.get("content-type", ""))
+    if kind == b"application/x-www-form-urlencoded":
+        # A `video_url` upload with no file, as `requests.post(url, data=...)` sends it.
+        urlencoded = UploadForm()
+        async with request.form() as form:
+            for key, value in form.multi_items():
+                if isinstance(value, str):
+                    urlencoded.fields.setdefault(key, value)  # the first value wins
+        return urlencoded
     boundary = params.get(b"boundary")
-    if not boundary:
-        raise Problem(422, "Upload must be multipart/form-data (with a boundary)")
+    if kind != b"multipart/form-data" or not boundary:
+        raise Problem(
+            422, "Upload must be multipart/form-data (or a form-encoded body with video_url)"
+        )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + _FORM_OVERHEAD:
         raise Problem(413, f"File too large: this server accepts at most {max_bytes} bytes")
