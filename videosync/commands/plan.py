@@ -8,8 +8,12 @@ videos and one for groups, whatever its size.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,6 +85,17 @@ def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     return RemoteState(tuple(videos), tuple(groups))
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _read(path: Path, what: str) -> bytes | None:
     try:
         return path.read_bytes()
@@ -124,6 +139,31 @@ def make_plan(
     The returned plan carries fingerprints of its inputs (for `plan --out`). `remote`
     replaces the list calls with a catalog already fetched.
     """
+    # Planning a large catalog allocates millions of long-lived objects and frees almost
+    # none: the cyclic collector would rescan them over and over (a third of the time at
+    # 100k entries), for nothing to collect.
+    with _collector_paused():
+        return _make_plan(
+            manifest_path,
+            api_url=api_url,
+            api_key=api_key,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+            remote=remote,
+        )
+
+
+def _make_plan(
+    manifest_path: Path,
+    *,
+    api_url: str,
+    api_key: str | None,
+    prune: bool,
+    allow_protected: bool,
+    max_delete: int | None,
+    remote: RemoteState | None,
+) -> PlanRun:
     from videosync.manifest import load_manifest
     from videosync.planner import compute_plan
 
@@ -139,10 +179,15 @@ def make_plan(
             text = "\ufffd"  # not JSON: reported as a corrupt lockfile below
         recorded = parse_lockfile(text, str(lock_path))
     if remote is None:
-        require_api_key(api_key)  # before any file is read: exit 3 means nothing was done
-    local = _local_states(manifest, recorded)
-    if remote is None:
-        remote = fetch_remote(api_url, require_api_key(api_key))
+        # Input is valid and a key is there: list the catalog while the files are stat'ed
+        # (and, where needed, hashed) here; one waits on the network, the other on disk.
+        key = require_api_key(api_key)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="list") as pool:
+            listing = pool.submit(fetch_remote, api_url, key)
+            local = _local_states(manifest, recorded)
+            remote = listing.result()
+    else:
+        local = _local_states(manifest, recorded)
     plan = compute_plan(
         manifest,
         recorded,
