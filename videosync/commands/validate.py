@@ -1,0 +1,63 @@
+"""`videosync validate`: check a manifest completely, offline, and report every problem."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from videosync.errors import ManifestError, ManifestInvalid
+from videosync.manifest import Manifest, load_manifest
+
+__all__ = ["Validation", "validate"]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of validating one manifest: the manifest, or its errors sorted by line."""
+
+    file: str
+    manifest: Manifest | None
+    errors: tuple[ManifestError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        """`videosync.yaml: valid (12 videos, 2 groups)` or `…: invalid (3 errors)`."""
+        if self.manifest is not None:
+            videos, groups = len(self.manifest.videos), len(self.manifest.groups)
+            return f"{self.file}: valid ({_count(videos, 'video')}, {_count(groups, 'group')})"
+        return f"{self.file}: invalid ({_count(len(self.errors), 'error')})"
+
+    def to_json(self) -> str:
+        """The errors as a JSON list of {file, line, column, path, message}; [] when valid.
+
+        `line` and `column` are null for a problem with the file as a whole (unreadable,
+        empty); `path` is the offending key, like `videos[3].path`, or "".
+        """
+        rows = [
+            {
+                "file": error.file,
+                "line": error.line or None,
+                "column": error.column or None,
+                "path": error.path,
+                "message": error.message,
+            }
+            for error in self.errors
+        ]
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+
+
+def validate(path: Path) -> Validation:
+    """Validate the manifest at `path` without any network access; never raises for it."""
+    try:
+        manifest = load_manifest(path)
+    except ManifestInvalid as exc:
+        return Validation(str(path), None, tuple(exc.errors))
+    return Validation(str(path), manifest, ())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
