@@ -100,8 +100,8 @@ def _retell(
         problem(_one_of(rule.get("oneOf", []), error.instance) or error.message)
     elif isinstance(kind, _Kind.PropertyNames):
         bad_key = str(kind.error.instance)
-        names_rule = rule.get("propertyNames", {})
-        wording = names_rule.get("patternErrorMessage", kind.error.message)
+        # The failing keyword is inside propertyNames, so `rule` is that subschema.
+        wording = rule.get("patternErrorMessage", kind.error.message)
         problem(f"'{bad_key}': {wording}", (*at, bad_key), key=True)
     elif isinstance(kind, _Kind.Pattern):
         wording = rule.get("patternErrorMessage", error.message)

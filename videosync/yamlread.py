@@ -74,7 +74,7 @@ class YamlDocument:
     data: Any
     """dicts, lists, str, int, float, bool and None; None for an empty document."""
     problems: tuple[ManifestError, ...] = ()
-    """What was wrong but did not stop reading (duplicate keys, unsupported tags)."""
+    """What was wrong but did not stop reading (duplicate keys)."""
     _root: Node | None = field(default=None, repr=False, compare=False)
 
     def locate(self, path: Sequence[PathPart], *, key: bool = False) -> Location:
@@ -326,12 +326,13 @@ class _Builder:
             except (yaml.YAMLError, ValueError) as exc:
                 self._problem(node, f"cannot read {node.value!r}: {exc}".splitlines()[0])
                 return node.value
-        self._problem(node, _unsupported(tag))
-        return node.value
+        # Fatal: the value means something we cannot represent, so every check after
+        # it would report noise about the raw text.
+        raise _Fatal(node, _unsupported(tag))
 
     def _check_tag(self, node: Node, expected: str) -> None:
         if node.tag != expected:
-            self._problem(node, _unsupported(node.tag))
+            raise _Fatal(node, _unsupported(node.tag))
 
     def _problem(self, node: Node, message: str) -> None:
         mark = node.start_mark
