@@ -200,7 +200,7 @@ def test_indexing_goes_pending_then_indexing_then_indexed(
     ):
         started = time.monotonic()
         video_id = uploaded(api, sample_video)
-        seen = []
+        seen: list[str] = []
         while time.monotonic() - started < 3:
             status = video(api, video_id)["indexing_status"]
             if not seen or seen[-1] != status:
