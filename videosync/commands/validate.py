@@ -9,7 +9,7 @@ from pathlib import Path
 from videosync.errors import ManifestError, ManifestInvalid
 from videosync.manifest import Manifest, load_manifest
 
-__all__ = ["Validation", "validate"]
+__all__ = ["Validation", "errors_json", "validate"]
 
 
 @dataclass(frozen=True)
@@ -31,23 +31,26 @@ class Validation:
             return f"{self.file}: valid ({_count(videos, 'video')}, {_count(groups, 'group')})"
         return f"{self.file}: invalid ({_count(len(self.errors), 'error')})"
 
-    def to_json(self) -> str:
-        """The errors as a JSON list of {file, line, column, path, message}; [] when valid.
 
-        `line` and `column` are null for a problem with the file as a whole (unreadable,
-        empty); `path` is the offending key, like `videos[3].path`, or "".
-        """
-        rows = [
-            {
-                "file": error.file,
-                "line": error.line or None,
-                "column": error.column or None,
-                "path": error.path,
-                "message": error.message,
-            }
-            for error in self.errors
-        ]
-        return json.dumps(rows, indent=2, ensure_ascii=False)
+def errors_json(results: list[Validation]) -> str:
+    """The errors of `results` as a JSON list of {file, line, column, path, message}.
+
+    `[]` when every manifest is valid. `line` and `column` are null for a problem with
+    the file as a whole (unreadable, empty); `path` is the offending key, like
+    `videos[3].path`, or "".
+    """
+    rows = [
+        {
+            "file": error.file,
+            "line": error.line or None,
+            "column": error.column or None,
+            "path": error.path,
+            "message": error.message,
+        }
+        for result in results
+        for error in result.errors
+    ]
+    return json.dumps(rows, indent=2, ensure_ascii=False)
 
 
 def validate(path: Path) -> Validation:
