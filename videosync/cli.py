@@ -59,7 +59,8 @@ def _configure_logging(verbosity: int) -> None:
 @click.option(
     "-f",
     "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
+    # Not dir_okay=False: the loader reports a directory in one line, exit 3.
+    type=click.Path(path_type=Path),
     default=Path("videosync.yaml"),
     show_default=True,
     help="The manifest; the lockfile videosync.lock sits beside it.",
@@ -133,14 +134,17 @@ def validate_command(
     from videosync.commands.validate import errors_json, validate
 
     results = [validate(path) for path in (files or (manifest or settings.manifest,))]
+    exit_code = EXIT_OK if all(result.ok for result in results) else EXIT_BAD_INPUT
     if as_json:
         click.echo(errors_json(results))
-    for result in [] if as_json else results:
+        return exit_code
+    for result in results:
         for error in result.errors:
             click.echo(str(error), err=True)
+        # One error is its own summary; -q keeps a valid manifest silent.
         if len(result.errors) != 1 and (settings.verbosity >= 0 or not result.ok):
             click.echo(result.summary(), err=not result.ok)
-    return EXIT_OK if all(result.ok for result in results) else EXIT_BAD_INPUT
+    return exit_code
 
 
 @cli.command("init")
