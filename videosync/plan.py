@@ -341,30 +341,36 @@ def fingerprint_bytes(data: bytes | None) -> str | None:
     return None if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def _digest_lines(lines: Iterable[str]) -> str:
+    # One `repr` per item, sorted: unambiguous for str/int/bool/None, and sorting flat
+    # strings costs a fraction of sorting nested lists (this runs on 100k videos per plan).
+    hasher = hashlib.sha256()
+    for line in sorted(lines):
+        hasher.update(line.encode("utf-8", "surrogatepass"))
+        hasher.update(b"\n")
+    return "sha256:" + hasher.hexdigest()
+
+
 def fingerprint_remote(videos: Iterable[RemoteVideo], groups: Iterable[RemoteGroup]) -> str:
     """A digest of the remote state as far as planning depends on it.
 
     Indexing progress (`pending` → `indexing` → `indexed`) does not change a plan, so only
     whether a video failed is part of it; presigned URLs and timestamps are left out.
     """
-    canonical = {
-        "videos": sorted(
-            [v.video_id, v.name, v.group_id, v.source, v.start_ms, v.indexing_status == "failed"]
-            for v in videos
-        ),
-        "groups": sorted(
-            [g.group_id, g.name, json.dumps(g.metadata, sort_keys=True)] for g in groups
-        ),
-    }
-    data = json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    lines = [
+        repr(("v", v.video_id, v.name, v.group_id, v.source, v.start_ms,
+              v.indexing_status == "failed"))
+        for v in videos
+    ]  # fmt: skip
+    lines += [
+        repr(("g", g.group_id, g.name, json.dumps(g.metadata, sort_keys=True))) for g in groups
+    ]
+    return _digest_lines(lines)
 
 
 def fingerprint_local(states: Mapping[str, LocalFileState]) -> str:
     """A digest of the local files as the plan saw them: key, size and digest if known."""
-    canonical = sorted([key, state.size, state.digest] for key, state in states.items())
-    data = json.dumps(canonical, separators=(",", ":")).encode("utf-8")
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return _digest_lines(repr((key, st.size, st.digest)) for key, st in states.items())
 
 
 def check_fingerprints(plan: Plan, current: Fingerprints) -> None:
