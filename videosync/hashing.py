@@ -198,7 +198,7 @@ def local_file_states(
     to_read: list[tuple[str, Path, os.stat_result]] = []
     for key, path in paths.items():
         try:
-            st = os.stat(path)  # pathlib's stat costs 2x on 100k files
+            st = os.stat(path)  # noqa: PTH116 (pathlib adds 2 µs a call: 0.2 s on 100k files)
         except OSError as exc:
             raise VideosyncError(f"{path}: cannot read the file: {exc.strerror}") from exc
         digest = cache.get(st) if recorded_sizes.get(key) == st.st_size else None
