@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from videosync.errors import LockError
+from videosync.lockfile import write_atomic
 
 __all__ = ["Journal"]
 
@@ -61,6 +62,19 @@ class Journal:
             if isinstance(record, dict):
                 out.append(record)
         return out
+
+    def rewrite(self, records: list[dict[str, Any]]) -> None:
+        """Replace the whole journal by `records`, atomically (a checkpoint keeps only what
+        the lockfile does not hold yet: the intents of uploads still in flight)."""
+        self.close()
+        if not records:
+            self.path.unlink(missing_ok=True)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lines = "".join(
+            json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records
+        )
+        write_atomic(self.path, lines.encode("utf-8"))
 
     def clear(self) -> None:
         """Forget everything: called once the lockfile holds all the journal says."""

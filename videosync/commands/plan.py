@@ -188,6 +188,12 @@ def _make_plan(
             remote = listing.result()
     else:
         local = _local_states(manifest, recorded)
+    # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
+    from videosync.recovery import lockfile_text, recover_inputs
+
+    recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
+    if recovered:
+        lock_bytes = lockfile_text(recorded)  # what apply saves before it starts
     plan = compute_plan(
         manifest,
         recorded,
