@@ -132,22 +132,20 @@ class _Resolver:
         self.errors.extend(p.error for p in schema_problems)
         # What the schema already faulted is not checked again: one error per mistake.
         self.faulted = {p.at for p in schema_problems}
-        faulted = {p.at[:2] for p in schema_problems}
-        groups = self._groups(data.get("groups"), faulted)
-        known = {ref for ref, _ in groups}
-        known |= {str(at[1]) for at in faulted if len(at) == 2 and at[0] == "groups"}
-        defaults = self._defaults(data.get("defaults"), faulted, known)
+        groups = self._groups(data.get("groups"))
+        known = {ref for ref, _ in groups} | self._faulted_groups()
+        defaults = self._defaults(data.get("defaults"), known)
         videos: list[DesiredVideo] = []
         entries = data.get("videos")
-        if isinstance(entries, list) and ("videos",) not in faulted:
-            # Entry-level faults skip the entry; field-level ones skip that field's check.
+        if isinstance(entries, list) and ("videos",) not in self.faulted:
+            # An entry-level fault skips the entry; a field's fault skips that field's check.
             fields: dict[PathPart, set[str]] = {}
             for at in self.faulted:
                 if at[:1] == ("videos",) and len(at) > 2:
                     fields.setdefault(at[1], set()).add(str(at[2]))
             locations = self.doc.item_locations(("videos",))
             for index, entry in enumerate(entries):
-                if ("videos", index) not in faulted:
+                if ("videos", index) not in self.faulted:
                     bad = fields.get(index, _NOTHING)
                     videos.extend(
                         self._video(
@@ -166,16 +164,19 @@ class _Resolver:
 
     # --- groups and defaults -------------------------------------------------------------
 
-    def _groups(
-        self, raw: Any, faulted: set[tuple[PathPart, ...]]
-    ) -> list[tuple[str, DesiredGroup]]:
-        if not isinstance(raw, dict) or ("groups",) in faulted:
+    def _faulted_groups(self) -> set[str]:
+        """Groups the schema faulted: skipped, yet still names entries may refer to."""
+        return {str(at[1]) for at in self.faulted if at[:1] == ("groups",) and len(at) > 1}
+
+    def _groups(self, raw: Any) -> list[tuple[str, DesiredGroup]]:
+        if not isinstance(raw, dict) or ("groups",) in self.faulted:
             return []
         groups: list[tuple[str, DesiredGroup]] = []
         names: dict[str, str] = {}
+        faulted = self._faulted_groups()
         for ref, spec in raw.items():
             at: tuple[PathPart, ...] = ("groups", ref)
-            if at in faulted:
+            if ref in faulted:
                 continue
             if ref == DEFAULT_GROUP or is_uuid(ref):
                 self.error(
@@ -218,12 +219,8 @@ class _Resolver:
             return False
         return True
 
-    def _defaults(self, raw: Any, faulted: set[tuple[PathPart, ...]], known: set[str]) -> Defaults:
-        if (
-            not isinstance(raw, dict)
-            or ("defaults",) in faulted
-            or ("defaults", "group") in faulted
-        ):
+    def _defaults(self, raw: Any, known: set[str]) -> Defaults:
+        if not isinstance(raw, dict) or {("defaults",), ("defaults", "group")} & self.faulted:
             return Defaults()
         group = raw.get("group", DEFAULT_GROUP)
         self._check_group(("defaults", "group"), group, known)

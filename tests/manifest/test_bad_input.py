@@ -66,6 +66,14 @@ CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "unknown-key-does-not-hide-a-missing-file",
+        V + "  - path: media/x.mp4\n    nmae: X\n",
+        [
+            f"{F}:3:11: videos[0].path: no such file 'media/x.mp4'",
+            f"{F}:4:5: videos[0].nmae: unknown key 'nmae' (did you mean 'name'?)",
+        ],
+    ),
+    (
         "no-source",
         V + "  - name: Intro\n",
         [f"{F}:3:5: videos[0]: needs one of path, url or glob"],
