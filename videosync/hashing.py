@@ -83,14 +83,25 @@ def prefixed(hex_digest: str) -> str:
     return f"{ALGORITHM}:{hex_digest}"
 
 
+_local = threading.local()
+
+
+def _buffer() -> memoryview:
+    """This thread's 1 MiB read buffer: allocating (and zeroing) one per file would cost
+    more than hashing a small file."""
+    view: memoryview | None = getattr(_local, "view", None)
+    if view is None:
+        view = _local.view = memoryview(bytearray(_CHUNK))
+    return view
+
+
 def hash_file(path: Path, counter: ReadCounter = BYTES_READ) -> str:
     """`sha256:<hex>` of the file at `path`, read in 1 MiB chunks (memory stays flat)."""
     hasher = new_hasher()
-    buf = bytearray(_CHUNK)
-    view = memoryview(buf)
+    view = _buffer()
     try:
         with path.open("rb", buffering=0) as f:
-            while n := f.readinto(buf):
+            while n := f.readinto(view):
                 hasher.update(view[:n])
                 counter.add(n)
     except OSError as exc:
@@ -224,7 +235,14 @@ def _read_digests(
         cache.put(st, digest)
         return key, digest
 
-    if workers <= 1 or len(items) <= 1:
-        return [one(item) for item in items]
+    # Threads pay off for big files (hashlib releases the GIL while it hashes a chunk);
+    # for small ones the hand-off costs more than the hash, so those are done right here,
+    # while the pool works through the big ones.
+    big = [item for item in items if item[2].st_size >= _CHUNK]
+    small = [item for item in items if item[2].st_size < _CHUNK]
+    if workers <= 1 or len(big) <= 1:
+        return [one(item) for item in big + small]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hash") as pool:
-        return list(pool.map(one, items))
+        pending = pool.map(one, big)
+        done = [one(item) for item in small]
+        return list(pending) + done
