@@ -48,13 +48,18 @@ def test_only_recorded_files_of_the_recorded_size_are_read(tmp_path: Path) -> No
 
 
 def test_an_unchanged_file_is_never_read_twice_across_runs(tmp_path: Path) -> None:
-    paths = {f"f{i}.mp4": _write(tmp_path / f"f{i}.mp4", os.urandom(5000)) for i in range(6)}
-    sizes = dict.fromkeys(paths, 5000)
+    # Big files are hashed in a thread pool, small ones in the calling thread: both here.
+    sizes = {f"f{i}.mp4": (1024 * 1024 + i if i % 2 else 5000) for i in range(6)}
+    data = {key: os.urandom(size) for key, size in sizes.items()}
+    paths = {key: _write(tmp_path / key, content) for key, content in data.items()}
     first = ReadCounter()
     cache = HashCache.for_manifest_dir(tmp_path)
     states = local_file_states(paths, sizes, cache, counter=first, workers=3)
     cache.save()
-    assert first.total == 6 * 5000
+    assert first.total == sum(sizes.values())
+    assert {key: s.digest for key, s in states.items()} == {
+        key: "sha256:" + hashlib.sha256(content).hexdigest() for key, content in data.items()
+    }
 
     again = ReadCounter()
     cache = HashCache.for_manifest_dir(tmp_path)  # a new run: the cache comes from disk
