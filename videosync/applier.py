@@ -1,0 +1,520 @@
+"""The applier: carries a plan out against the API. The only place that changes the world.
+
+Steps run in dependency order (`Plan.steps()`): group creates and updates, then uploads and
+adoptions, then video deletes (batched; a replace's old copy only once its new copy is
+recorded), then group deletes. Within a phase up to `parallelism` calls are in flight. A
+failing action does not stop the others; it is reported and left for the next run.
+
+Crash safety (DESIGN.md, "Reliability"; recovery.py has the other half): an intent is
+journaled before each upload and group creation, a done record after each finished action,
+each fsynced before the run goes on. The lockfile is rewritten atomically every
+`checkpoint_seconds` or `checkpoint_actions` finished actions and at the end, and the journal
+is then trimmed to the intents still open: no O(n²) rewrite per action.
+
+An upload whose body was sent without an answer (`ConnectionFailed(ambiguous=True)`) is
+settled by looking: one list call, and the single new remote copy with the entry's key as
+`metadata.source` (and its name, group, start) is recorded; none found → sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from videosync.client import VisionClient
+from videosync.errors import ApiError, ConnectionFailed, NotFound, VideosyncError
+from videosync.hashing import HashCache, new_hasher, prefixed
+from videosync.journal import Journal
+from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec, save_lockfile
+from videosync.model import RemoteVideo
+from videosync.plan import Action, Plan, Step
+from videosync.progress import Outcome, Reporter, SilentReporter
+from videosync.recovery import (
+    GroupIntent,
+    UploadIntent,
+    done_record,
+    journal_path,
+    matches_upload,
+    orphan_key,
+    utc_now,
+)
+from videosync.uploadstream import Hasher
+
+__all__ = ["Applier", "ApplyOptions", "ApplyResult"]
+
+log = logging.getLogger(__name__)
+
+_DELETE_BATCH = 100
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    parallelism: int = 4
+    checkpoint_seconds: float = 5.0
+    checkpoint_actions: int = 200
+    ambiguous_rounds: int = 3
+    """How many times an upload whose answer was lost is looked for and sent again."""
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What a run did: one outcome per finished or failed action, and what it left."""
+
+    outcomes: tuple[Outcome, ...]
+    not_started: int
+    interrupted: bool
+    uploaded: tuple[str, ...] = ()
+    """The video_ids uploaded or adopted by this run (for `--wait`)."""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def failed(self) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted
+
+    def summary(self) -> str:
+        count: dict[str, int] = {}
+        for o in self.outcomes:
+            if o.ok:
+                name = o.verb if o.resource == "video" else f"group {o.verb}"
+                count[name] = count.get(name, 0) + 1
+        done = (
+            f"{count.get('created', 0)} created, {count.get('replaced', 0)} replaced, "
+            f"{count.get('deleted', 0)} deleted, {count.get('adopted', 0)} adopted; groups: "
+            f"{count.get('group created', 0)} created, {count.get('group updated', 0)} updated, "
+            f"{count.get('group deleted', 0)} deleted"
+        )
+        if self.interrupted:
+            return (
+                f"Apply interrupted: {done}; {self.not_started} action(s) not started. "
+                "The lockfile records what was done: run `videosync apply` again to finish."
+            )
+        if self.failed:
+            return (
+                f"Apply failed: {len(self.failed)} action(s) failed ({done}). "
+                "Run `videosync apply` again to do what is left."
+            )
+        return f"Apply complete: {done}."
+
+
+class _NotStarted(Exception):
+    """An action that cannot start because one it depends on did not finish."""
+
+
+def _start_datetime(start: str | None) -> datetime | None:
+    if start is None:
+        return None
+    return datetime.fromisoformat(start.removesuffix("Z")).replace(tzinfo=timezone.utc)
+
+
+class Applier:
+    """Runs one plan once. `stop()` stops starting new work; `abort()` cancels what is in flight."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        recorded: Lockfile,
+        *,
+        root: Path,
+        lock_path: Path,
+        client: VisionClient,
+        remote_videos: Sequence[RemoteVideo],
+        remote_group_ids: set[str],
+        reporter: Reporter | None = None,
+        options: ApplyOptions | None = None,
+    ) -> None:
+        self.plan = plan
+        self.root = root
+        self.lock_path = lock_path
+        self.client = client
+        self.options = options or ApplyOptions()
+        self.reporter = reporter or SilentReporter()
+        self.videos: dict[str, LockEntry] = dict(recorded.videos)
+        self.groups: dict[str, LockGroup] = dict(recorded.groups)
+        # Copies on the server before this run are never taken for one of its uploads.
+        self._preexisting = {v.video_id for v in remote_videos}
+        self._remote_group_ids = set(remote_group_ids)
+        self._journal = Journal(journal_path(root))
+        self._open: dict[int, UploadIntent | GroupIntent] = {}
+        self._next_intent = 0
+        self._since_checkpoint = 0
+        self._last_checkpoint = time.monotonic()
+        self._outcomes: list[Outcome] = []
+        self._uploaded: list[str] = []
+        self._not_started = 0
+        self._stopping = False
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(max(1, self.options.parallelism))
+        self._hashes = HashCache.for_manifest_dir(root)
+
+    # --- control ------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Start nothing new; what is in flight finishes (the first Ctrl-C)."""
+        self._stopping = True
+
+    def abort(self) -> None:
+        """Cancel what is in flight too (the second Ctrl-C); open intents stay journaled."""
+        self._stopping = True
+        for task in list(self._inflight):
+            task.cancel()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._inflight)
+
+    # --- the run ------------------------------------------------------------------------
+
+    async def run(self) -> ApplyResult:
+        steps = self.plan.steps()
+        size = sum(s.action.size or 0 for s in steps if s.op == "upload")
+        self.reporter.begin(len(steps), size)
+        try:
+            await self._phase([s for s in steps if s.op in ("create_group", "update_group")])
+            await self._phase([s for s in steps if s.op in ("upload", "adopt")])
+            await self._delete_videos([s.action for s in steps if s.op == "delete_video"])
+            await self._phase([s for s in steps if s.op == "delete_group"])
+        finally:
+            self._checkpoint()
+            self._journal.close()
+            self._hashes.save()
+            self.reporter.end()
+        return ApplyResult(
+            outcomes=tuple(self._outcomes),
+            not_started=self._not_started,
+            interrupted=self._stopping,
+            uploaded=tuple(self._uploaded),
+        )
+
+    async def _phase(self, steps: Sequence[Step]) -> None:
+        if not steps:
+            return
+        tasks = [asyncio.create_task(self._guarded(self._runner(step), step)) for step in steps]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._not_started += sum(1 for t in tasks if t.cancelled())
+
+    def _runner(self, step: Step) -> Callable[[], Awaitable[None]]:
+        action = step.action
+        return {
+            "create_group": lambda: self._create_group(action),
+            "update_group": lambda: self._update_group(action),
+            "upload": lambda: self._upload(action),
+            "adopt": lambda: self._adopt(action),
+            "delete_group": lambda: self._delete_group(action),
+        }[step.op]
+
+    async def _guarded(self, run: Callable[[], Awaitable[None]], step: Step) -> None:
+        async with self._semaphore:
+            if self._stopping:
+                self._not_started += 1
+                return
+            task = asyncio.current_task()
+            assert task is not None
+            self._inflight.add(task)
+            try:
+                await run()
+            except _NotStarted as exc:
+                self._not_started += 1
+                log.info("%s not started: %s", step.action.key, exc)
+            except VideosyncError as exc:
+                verb = "failed"
+                self._finish(Outcome(verb, step.action.key, step.action.resource, error=str(exc)))
+            except OSError as exc:
+                self._finish(
+                    Outcome("failed", step.action.key, step.action.resource,
+                            error=f"cannot read the file: {exc.strerror or exc}")
+                )  # fmt: skip
+            finally:
+                self._inflight.discard(task)
+
+    # --- journal and lockfile ------------------------------------------------------------
+
+    def _intent(self, make: Callable[[int], UploadIntent | GroupIntent]) -> int:
+        self._next_intent += 1
+        intent = make(self._next_intent)
+        self._journal.append(intent.record())
+        self._open[intent.id] = intent
+        return intent.id
+
+    def _done(
+        self,
+        intent: int | None,
+        videos: dict[str, LockEntry | None] | None = None,
+        groups: dict[str, LockGroup | None] | None = None,
+    ) -> None:
+        """Journal a finished action first, then take it into the recorded state."""
+        self._journal.append(done_record(intent, videos, groups))
+        if intent is not None:
+            self._open.pop(intent, None)
+        for key, entry in (videos or {}).items():
+            if entry is None:
+                self.videos.pop(key, None)
+            else:
+                self.videos[key] = entry
+        for ref, group in (groups or {}).items():
+            if group is None:
+                self.groups.pop(ref, None)
+            else:
+                self.groups[ref] = group
+        self._since_checkpoint += 1
+        if (
+            self._since_checkpoint >= self.options.checkpoint_actions
+            or time.monotonic() - self._last_checkpoint >= self.options.checkpoint_seconds
+        ):
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """The lockfile rewritten atomically; the journal trimmed to the intents still open."""
+        save_lockfile(
+            self.lock_path,
+            Lockfile(videos=dict(sorted(self.videos.items())),
+                     groups=dict(sorted(self.groups.items()))),
+        )  # fmt: skip
+        self._journal.rewrite([i.record() for i in self._open.values()])
+        self._since_checkpoint = 0
+        self._last_checkpoint = time.monotonic()
+
+    def _finish(self, outcome: Outcome) -> None:
+        self._outcomes.append(outcome)
+        self.reporter.finished(outcome)
+
+    # --- groups -------------------------------------------------------------------------
+
+    async def _create_group(self, action: Action) -> None:
+        assert action.group is not None
+        spec = action.group
+        intent = self._intent(lambda i: GroupIntent(i, action.key, spec, utc_now()))
+        for _ in range(self.options.ambiguous_rounds):
+            try:
+                made = await self.client.create_group(spec.name, spec.metadata)
+                break
+            except ConnectionFailed as exc:
+                if not exc.ambiguous:
+                    self._done(intent)
+                    raise
+                known = self._remote_group_ids | {g.group_id for g in self.groups.values()}
+                found = [
+                    g for g in await self.client.list_groups()
+                    if g.name == spec.name and g.group_id not in known
+                ]  # fmt: skip
+                if len(found) > 1:
+                    raise VideosyncError(
+                        f"{len(found)} groups named {spec.name!r} appeared; delete the extra ones"
+                    ) from exc
+                if found:
+                    made = found[0]
+                    break
+        else:
+            raise VideosyncError("the group creation's answers were lost every time")
+        group = LockGroup(made.group_id, made.name, dict(made.metadata))
+        self._done(intent, groups={action.key: group})
+        self._finish(Outcome("created", action.key, "group", made.group_id))
+
+    async def _update_group(self, action: Action) -> None:
+        assert action.group is not None and action.group_id is not None
+        spec = action.group
+        made = await self.client.update_group(
+            action.group_id, name=spec.name, metadata=dict(spec.metadata)
+        )
+        self._done(None, groups={action.key: LockGroup(made.group_id, made.name, made.metadata)})
+        self._finish(Outcome("updated", action.key, "group"))
+
+    async def _delete_group(self, action: Action) -> None:
+        assert action.group_id is not None
+        if action.group_id in self._remote_group_ids:
+            with contextlib.suppress(NotFound):  # gone already: what we wanted
+                await self.client.delete_group(action.group_id)
+        self._done(None, groups={action.key: None})
+        self._finish(Outcome("deleted", action.key, "group"))
+
+    # --- uploads ------------------------------------------------------------------------
+
+    def _resolved(self, action: Action) -> VideoSpec:
+        """The spec with its group_id, once a group created in this run has one."""
+        assert action.spec is not None
+        spec = action.spec
+        if spec.group_id is None:
+            group = self.groups.get(spec.group)
+            if group is None:
+                raise _NotStarted(f"its group {spec.group} was not created")
+            spec = replace(spec, group_id=group.group_id)
+        return spec
+
+    async def _upload(self, action: Action) -> None:
+        spec = self._resolved(action)
+        path = self.root / spec.source.path if spec.source.path is not None else None
+        st = path.stat() if path is not None else None
+        replaces = action.video_id if action.kind == "replace" else None
+        intent = self._intent(
+            lambda i: UploadIntent(
+                i, action.key, spec, replaces, st.st_size if st else None,
+                st.st_mtime_ns if st else None, action.protect, utc_now(),
+            )
+        )  # fmt: skip
+        self.reporter.upload_started(action.key, st.st_size if st else None)
+        try:
+            video_id, size, digest = await self._send_settled(action.key, spec, path, intent)
+        finally:
+            self.reporter.upload_ended(action.key)
+        if path is not None and digest is None:
+            digest = self._hashes.digest(path).split(":", 1)[1]
+        entry = LockEntry(
+            video_id=video_id, spec=spec, size=size,
+            hash=prefixed(digest) if digest else None,
+            uploaded_at=utc_now(), protect=action.protect,
+        )  # fmt: skip
+        changes: dict[str, LockEntry | None] = {action.key: entry}
+        old = self.videos.get(action.key)
+        if replaces is not None and old is not None:
+            # Kept under a key no manifest has until it is deleted: a crash now cannot leak it.
+            changes[orphan_key(action.key, replaces)] = replace(
+                old, video_id=replaces, protect=False
+            )
+        self._done(intent, videos=changes)
+        self._uploaded.append(video_id)
+        self._finish(Outcome("replaced" if replaces else "created", action.key, "video", video_id))
+
+    async def _send_settled(
+        self, key: str, spec: VideoSpec, path: Path | None, intent: int
+    ) -> tuple[str, int | None, str | None]:
+        """Upload, settling lost answers by looking: (video_id, size, hex digest or None)."""
+        hashers: list[Hasher] = []
+        sent = 0
+
+        def hasher() -> Hasher:
+            hashers.append(new_hasher())
+            return hashers[-1]
+
+        def progress(n: int) -> None:
+            nonlocal sent
+            sent = n
+            self.reporter.upload_progress(key, n)
+
+        size = path.stat().st_size if path is not None else None
+        for _ in range(self.options.ambiguous_rounds):
+            try:
+                return await self._send(key, spec, path, progress, hasher)
+            except ConnectionFailed as exc:
+                if not exc.ambiguous:
+                    self._done(intent)  # it did not reach the server: nothing to find
+                    raise
+                landed = await self._find_landed(key, spec)
+                log.info("%s: answer lost; %s", key, "found on the server" if landed else "resend")
+                if landed is not None:
+                    # The last attempt sent the whole file: its hasher saw exactly the bytes.
+                    whole = path is not None and sent == size and hashers
+                    return landed.video_id, size, hashers[-1].hexdigest() if whole else None
+            except ApiError:
+                self._done(intent)  # the server answered no: nothing was created
+                raise
+        raise VideosyncError(
+            "the upload's answer was lost every time and no copy was found; "
+            "the next run looks again"
+        )
+
+    async def _send(
+        self,
+        key: str,
+        spec: VideoSpec,
+        path: Path | None,
+        progress: Callable[[int], None],
+        hasher: Callable[[], Hasher],
+    ) -> tuple[str, int | None, str | None]:
+        start = _start_datetime(spec.start)
+        if path is None:
+            result = await self.client.upload_url(
+                spec.source.url or "", name=spec.name, index=spec.index,
+                thumbnails=spec.thumbnails, start=start, group_id=spec.group_id,
+            )  # fmt: skip
+            return result.video_id, None, None
+        result = await self.client.upload_file(
+            path, name=spec.name, filename=key, index=spec.index, thumbnails=spec.thumbnails,
+            start=start, group_id=spec.group_id, progress=progress, hasher=hasher,
+        )  # fmt: skip
+        return result.video_id, result.size, result.digest
+
+    async def _find_landed(self, key: str, spec: VideoSpec) -> RemoteVideo | None:
+        """The single copy of this upload that reached the server despite a lost answer."""
+        known = self._preexisting | {e.video_id for e in self.videos.values()}
+        found = [
+            v for v in await self.client.list_videos()
+            if v.video_id not in known and matches_upload(v, key, spec)
+        ]  # fmt: skip
+        if len(found) > 1:
+            raise VideosyncError(
+                f"{len(found)} unrecorded copies of this entry are on the server; "
+                "delete all but one, then run again"
+            )
+        return found[0] if found else None
+
+    async def _adopt(self, action: Action) -> None:
+        """Record a copy an interrupted run uploaded (the planner found exactly one)."""
+        assert action.spec is not None and action.video_id is not None
+        spec = action.spec
+        size = digest = None
+        if spec.source.path is not None:
+            path = self.root / spec.source.path
+            size = path.stat().st_size
+            digest = self._hashes.digest(path)
+        entry = LockEntry(action.video_id, spec, size, digest, utc_now(), action.protect)
+        self._done(None, videos={action.key: entry})
+        self._finish(Outcome("adopted", action.key, "video", action.video_id))
+
+    # --- deletes ------------------------------------------------------------------------
+
+    async def _delete_videos(self, actions: Sequence[Action]) -> None:
+        """Delete the videos of delete actions and replaced copies, `_DELETE_BATCH` a call."""
+        targets: list[tuple[str, str, str]] = []  # (lockfile key, video_id, shown key)
+        for action in actions:
+            if self._stopping:
+                self._not_started += 1
+                continue
+            assert action.video_id is not None
+            if action.kind == "replace":
+                key = orphan_key(action.key, action.video_id)
+                if key not in self.videos:
+                    continue  # its new copy was not uploaded: the old one stays, still recorded
+            else:
+                key = action.key
+            targets.append((key, action.video_id, action.key))
+        gone = [t for t in targets if t[1] not in self._preexisting]
+        if gone:
+            self._deleted(gone)
+        live = [t for t in targets if t[1] in self._preexisting]
+        batches = [live[i : i + _DELETE_BATCH] for i in range(0, len(live), _DELETE_BATCH)]
+        if batches:
+            await asyncio.gather(*(self._delete_batch(b) for b in batches))
+
+    async def _delete_batch(self, batch: list[tuple[str, str, str]]) -> None:
+        async with self._semaphore:
+            if self._stopping:
+                self._not_started += len(batch)
+                return
+            ids = [video_id for _, video_id, _ in batch]
+            try:
+                try:
+                    await self.client.delete_videos(ids, batch_size=_DELETE_BATCH)
+                except NotFound:
+                    # All or nothing on the server: some were gone already; delete the rest.
+                    left = [v.video_id for v in await self.client.get_videos(ids)]
+                    if left:
+                        await self.client.delete_videos(left, batch_size=_DELETE_BATCH)
+            except VideosyncError as exc:
+                for _, video_id, shown in batch:
+                    self._finish(Outcome("failed", shown, "video", video_id, error=str(exc)))
+                return
+            self._deleted(batch)
+
+    def _deleted(self, batch: Sequence[tuple[str, str, str]]) -> None:
+        self._done(None, videos={key: None for key, _, _ in batch})
+        for _, video_id, shown in batch:
+            self._finish(Outcome("deleted", shown, "video", video_id))

@@ -1,0 +1,181 @@
+"""`videosync apply`: plan (or load a saved plan), confirm, carry it out, optionally wait.
+
+The whole run holds the run lock of the lockfile (`RunLock`): from planning to the last
+lockfile write, so nothing another videosync does can slip between the plan that was
+shown and the changes made. A journal left by an interrupted run is replayed by the plan
+(`recovery.py`) and saved into the lockfile before any new work starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from videosync.applier import Applier, ApplyOptions, ApplyResult
+from videosync.commands.plan import PlanRun, make_plan, require_api_key
+from videosync.errors import PlanRefused
+from videosync.hashing import CACHE_DIR_NAME
+from videosync.indexwait import WaitResult, wait_indexed
+from videosync.journal import Journal
+from videosync.lockfile import lockfile_path, save_lockfile
+from videosync.plan import Plan, check_fingerprints
+from videosync.progress import Reporter, SilentReporter
+from videosync.recovery import journal_path
+from videosync.runlock import RunLock
+
+__all__ = ["ApplyRun", "apply"]
+
+
+@dataclass(frozen=True)
+class ApplyRun:
+    """A finished `apply`: the plan carried out, what happened, and the wait's outcome."""
+
+    plan: Plan
+    result: ApplyResult | None
+    """None when nothing was done (no changes, or the person said no)."""
+    confirmed: bool = True
+    wait: WaitResult | None = None
+    names: dict[str, str] | None = None
+    """video_id → manifest key of each upload, to name them in messages."""
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.confirmed
+            and (self.result is None or self.result.ok)
+            and (self.wait is None or self.wait.ok)
+        )
+
+
+def apply(
+    manifest_path: Path,
+    *,
+    api_url: str,
+    api_key: str | None,
+    plan_file: Path | None = None,
+    parallelism: int = 4,
+    prune: bool = False,
+    allow_protected: bool = False,
+    max_delete: int | None = None,
+    confirm: Callable[[Plan], bool] | None = None,
+    reporter: Reporter | None = None,
+    wait: bool = False,
+    timeout: float = 600.0,
+    options: ApplyOptions | None = None,
+) -> ApplyRun:
+    """Make the catalog match the manifest at `manifest_path` (or apply `plan_file`).
+
+    `confirm` sees the plan and says whether to go on (None: go on). Raises `LockHeld`
+    when another run holds the lock, `StalePlan` for a saved plan whose inputs changed,
+    `PlanRefused` when a guard refuses the plan.
+    """
+    key = require_api_key(api_key)
+    saved = Plan.load(plan_file) if plan_file is not None else None
+    manifest_path = manifest_path.absolute()
+    root = manifest_path.parent
+    lock_path = lockfile_path(manifest_path)
+    with RunLock(lock_path, root / CACHE_DIR_NAME, "apply"):
+        run = make_plan(
+            manifest_path, api_url=api_url, api_key=key, prune=prune,
+            allow_protected=allow_protected, max_delete=max_delete,
+        )  # fmt: skip
+        plan = run.plan
+        if saved is not None:
+            assert plan.fingerprints is not None
+            check_fingerprints(saved, plan.fingerprints)
+            plan = saved
+        if not plan.applicable:
+            raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.problems))
+        _save_recovered(run)
+        if not plan.has_changes:
+            return ApplyRun(plan, None)
+        if confirm is not None and not confirm(plan):
+            return ApplyRun(plan, None, confirmed=False)
+        options = options or ApplyOptions(parallelism=parallelism)
+        return asyncio.run(
+            _execute(
+                run,
+                plan=plan,
+                root=root,
+                api_url=api_url,
+                api_key=key,
+                reporter=reporter,
+                options=options,
+                wait=wait,
+                timeout=timeout,
+            )  # fmt: skip
+        )
+
+
+def _save_recovered(run: PlanRun) -> None:
+    """Make what the journal recorded part of the lockfile, then start a fresh journal."""
+    journal = Journal(journal_path(run.manifest_path.parent))
+    if journal.path.exists():
+        save_lockfile(run.lockfile_path, run.recorded)
+        journal.clear()
+
+
+async def _execute(
+    run: PlanRun,
+    *,
+    plan: Plan,
+    root: Path,
+    api_url: str,
+    api_key: str,
+    reporter: Reporter | None,
+    options: ApplyOptions,
+    wait: bool,
+    timeout: float,
+) -> ApplyRun:
+    from videosync.client import VisionClient
+
+    reporter = reporter or SilentReporter()
+    async with VisionClient(api_url, api_key) as client:
+        applier = Applier(
+            plan, run.recorded, root=root, lock_path=run.lockfile_path, client=client,
+            remote_videos=run.remote.videos,
+            remote_group_ids={g.group_id for g in run.remote.groups},
+            reporter=reporter, options=options,
+        )  # fmt: skip
+        with _interrupts(applier, reporter):
+            result = await applier.run()
+        names = {o.video_id: o.key for o in result.outcomes if o.video_id and o.ok}
+        waited = None
+        if wait and result.uploaded and not result.interrupted:
+            reporter.note(f"waiting for {len(result.uploaded)} video(s) to be indexed…")
+            waited = await wait_indexed(client, result.uploaded, timeout=timeout)
+    return ApplyRun(plan, result, wait=waited, names=names)
+
+
+@contextmanager
+def _interrupts(applier: Applier, reporter: Reporter) -> Iterator[None]:
+    """First Ctrl-C: start nothing new, let uploads in flight end. Second: abort them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    pressed = 0
+
+    def on_sigint() -> None:
+        nonlocal pressed
+        pressed += 1
+        if pressed == 1:
+            applier.stop()
+            reporter.note(
+                f"stopping: no new work; waiting for {applier.in_flight} action(s) in flight "
+                "(Ctrl-C again to abort them)"
+            )
+        else:
+            applier.abort()
+            reporter.note("aborting the actions in flight")
+
+    loop.add_signal_handler(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
