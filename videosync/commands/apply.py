@@ -108,7 +108,7 @@ def apply(
                 options=options,
                 wait=wait,
                 timeout=timeout,
-            )  # fmt: skip
+            )
         )
 
 
