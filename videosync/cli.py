@@ -12,11 +12,15 @@ import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from videosync import __version__
 from videosync.errors import VideosyncError
+
+if TYPE_CHECKING:
+    from videosync.plan import Plan
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -294,6 +298,158 @@ def status_command(
         manifest or settings.manifest, api_url=api_url or settings.api_url, api_key=settings.api_key
     )
     click.echo(result.to_json() if as_json else render_status(result), nl=False)
+
+
+# --- apply / import (the applier) --------------------------------------------------------
+
+
+@cli.command("apply")
+@_manifest_override
+@_api_url_override
+@click.argument(
+    "planfile", type=click.Path(dir_okay=False, path_type=Path), required=False, default=None
+)
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    metavar="N",
+    help="How many API calls (uploads, delete batches) to keep in flight.",
+)
+@click.option("--wait", is_flag=True, help="Then wait until every uploaded video is indexed.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    metavar="S",
+    help="With --wait: seconds to wait for indexing before failing.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
+)
+@click.option(
+    "--allow-protected", is_flag=True, help="Allow replacing or deleting `protect: true` entries."
+)
+@click.option(
+    "--max-delete",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Refuse the plan if it deletes more than N videos (replaced copies included).",
+)
+@click.pass_obj
+def apply_command(
+    settings: Settings,
+    *,
+    manifest: Path | None,
+    api_url: str | None,
+    planfile: Path | None,
+    yes: bool,
+    parallelism: int,
+    wait: bool,
+    timeout: float,
+    prune: bool,
+    allow_protected: bool,
+    max_delete: int | None,
+) -> int:
+    """Make the catalog match the manifest: upload, replace, adopt, delete; record it all.
+
+    Without PLANFILE it plans, shows the plan and asks before changing anything (--yes to
+    skip the question; without a terminal --yes is required). With PLANFILE (saved by
+    `plan --out`) it applies exactly that plan, or refuses it as stale if the manifest,
+    lockfile, local files or remote catalog changed since.
+
+    A run interrupted at any point (Ctrl-C, a crash, kill -9) is finished by the next one,
+    without uploading anything twice. The first Ctrl-C lets uploads in flight end.
+
+    \b
+    Exit codes: 0 done or nothing to do, 1 an action failed (the next run does what is
+    left), a stale or refused plan, a held lock or a failed --wait, 3 bad input or no
+    --yes without a terminal, 130 interrupted.
+    """
+    from videosync.commands.apply import apply
+    from videosync.errors import UsageError
+    from videosync.progress import reporter_for
+    from videosync.render import render
+
+    if planfile is None and not yes and not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs confirmation and there is no terminal to ask: review "
+            "`videosync plan`, then run `videosync apply --yes` (or apply a saved PLANFILE)"
+        )
+    quiet = settings.verbosity < 0
+
+    def confirm(plan: Plan) -> bool:
+        if not quiet or not yes:
+            click.echo(render(plan, "text", color=_use_color("text")), nl=False)
+        if yes or planfile is not None:
+            return True
+        return click.confirm("Apply these changes?", default=False)
+
+    reporter = reporter_for(terminal=sys.stdout.isatty(), quiet=quiet)
+    done = apply(
+        manifest or settings.manifest,
+        api_url=api_url or settings.api_url,
+        api_key=settings.api_key,
+        plan_file=planfile,
+        parallelism=parallelism,
+        prune=prune,
+        allow_protected=allow_protected,
+        max_delete=max_delete,
+        confirm=confirm,
+        reporter=reporter,
+        wait=wait,
+        timeout=timeout,
+    )
+    if done.result is None:
+        if not done.confirmed:
+            click.echo("Apply cancelled: nothing was changed.", err=True)
+            return EXIT_ERROR
+        if not quiet:
+            click.echo("No changes. The catalog matches the manifest.")
+        return EXIT_OK
+    if not quiet or not done.result.ok:
+        click.echo(done.result.summary(), err=not done.result.ok)
+    if done.wait is not None:
+        click.echo(done.wait.describe(done.names or {}), err=not done.wait.ok)
+    if done.result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if done.ok else EXIT_ERROR
+
+
+@cli.command("import")
+@_manifest_override
+@_api_url_override
+@click.argument("key")
+@click.argument("video_id")
+@click.pass_obj
+def import_command(
+    settings: Settings, *, manifest: Path | None, api_url: str | None, key: str, video_id: str
+) -> None:
+    """Record the existing remote video VIDEO_ID as the upload of manifest entry KEY.
+
+    The video must exist (one get call checks it). The local file is hashed, so the next
+    plan is a no-op when the video matches the entry; where its name or group differ from
+    the manifest a warning says so (and the next plan replaces it).
+    """
+    from videosync.commands.importing import import_video
+
+    done = import_video(
+        manifest or settings.manifest,
+        key,
+        video_id,
+        api_url=api_url or settings.api_url,
+        api_key=settings.api_key,
+    )
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if settings.verbosity >= 0:
+        click.echo(f"recorded {key} as {video_id} in {done.lockfile}")
 
 
 # --- emulator ----------------------------------------------------------------------------
