@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from videosync.errors import ManifestInvalid
 from videosync.manifest import load_manifest
 
 FILES = [f"media/clip-{i}.mp4" for i in range(6)]
@@ -99,3 +100,58 @@ def test_generated_manifests_load_to_what_they_say(
         assert video.index == entry.get("index", index_default)
         assert video.thumbnails == entry.get("thumbnails", False)
         assert video.protect == entry.get("protect", False)
+
+
+_keys = st.sampled_from(
+    [
+        "version",
+        "videos",
+        "groups",
+        "defaults",
+        "path",
+        "url",
+        "glob",
+        "id",
+        "name",
+        "group",
+        "start",
+        "index",
+        "thumbnails",
+        "protect",
+        "metadata",
+        "default",
+        "promo",
+        "other",
+    ]
+)
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(),
+    st.text(max_size=8),
+    st.sampled_from(["media/clip-0.mp4", "https://e.example/a", "**/*.mp4", "..", "/", "."]),
+    st.sampled_from(["default", "promo", "2025-01-01T00:00:00", GROUP_ID]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=st.one_of(st.dictionaries(_keys, _values, max_size=5), _values))
+def test_any_document_loads_or_fails_with_manifest_invalid(document: Any) -> None:
+    """Whatever the YAML holds, the loader never fails any other way (no traceback)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / FILES[0]).parent.mkdir(parents=True)
+        (root / FILES[0]).write_bytes(b"x")
+        path = root / "videosync.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+        try:
+            load_manifest(path)
+        except ManifestInvalid as invalid:
+            assert invalid.errors
+            assert all(str(error).startswith(str(path)) for error in invalid.errors)
