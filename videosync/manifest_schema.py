@@ -95,7 +95,7 @@ def _retell(
         problem(f"missing required key '{kind.property}'")
     elif isinstance(kind, _Kind.Type):
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types)
-        problem(f"expected {wanted}, got {_describe(error.instance)}")
+        problem(f"expected {wanted}, got {_describe(_value_at(doc.data, at))}")
     elif isinstance(kind, (_Kind.OneOfNotValid, _Kind.OneOfMultipleValid)):
         problem(_one_of(rule.get("oneOf", []), error.instance) or error.message)
     elif isinstance(kind, _Kind.PropertyNames):
@@ -108,7 +108,8 @@ def _retell(
         value = error.instance
         problem(wording if not str(value).strip() else f"{wording}: '{value}'")
     elif isinstance(kind, _Kind.Constant):
-        problem(f"{rule.get('errorMessage', error.message)} (got {_describe(error.instance)})")
+        wording = rule.get("errorMessage", error.message)
+        problem(f"{wording} (got {_describe(_value_at(doc.data, at))})")
     else:
         problem(error.message)
     return found
@@ -135,6 +136,13 @@ def _one_of(branches: list[Any], instance: Any) -> str | None:
     if not given:
         return f"needs one of {choices}"
     return f"has {' and '.join(given)}: give exactly one of {choices}"
+
+
+def _value_at(data: Any, at: tuple[PathPart, ...]) -> Any:
+    """The value as read (the validator's copy turns NaN and infinities into null)."""
+    for part in at:
+        data = data[part]
+    return data
 
 
 def _describe(value: Any) -> str:

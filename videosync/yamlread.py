@@ -59,9 +59,9 @@ _TIMESTAMPS = yaml.constructor.SafeConstructor()
 class _Fatal(Exception):
     """Stops building: the document cannot be read any further."""
 
-    def __init__(self, node: Node, message: str) -> None:
+    def __init__(self, node: Node, message: str, mark: yaml.Mark | None = None) -> None:
         super().__init__(message)
-        self.node = node
+        self.mark = mark or node.start_mark
         self.message = message
 
 
@@ -161,8 +161,8 @@ def read_yaml(path: Path, *, file: str | None = None) -> YamlDocument:
     except RecursionError as exc:  # only the pure-Python parser recurses per level
         raise ManifestError(f"nesting deeper than {MAX_DEPTH} levels", name) from exc
     except _Fatal as exc:
-        mark = exc.node.start_mark
-        raise ManifestError(exc.message, name, mark.line + 1, mark.column + 1) from None
+        line, column = exc.mark.line + 1, exc.mark.column + 1
+        raise ManifestError(exc.message, name, line, column) from None
     finally:
         loader.dispose()
     return YamlDocument(name, data, tuple(builder.problems), root)
@@ -306,7 +306,7 @@ class _Builder:
         try:
             self.loader.flatten_mapping(node)
         except yaml.MarkedYAMLError as exc:
-            raise _Fatal(node, f"invalid merge: {exc.problem}") from exc
+            raise _Fatal(node, f"invalid merge: {exc.problem}", exc.problem_mark) from exc
         return list(node.value)
 
     def _key(self, node: Node) -> str | None:

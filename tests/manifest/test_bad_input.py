@@ -348,6 +348,16 @@ CASES: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "merge-of-a-scalar",
+        "version: 1\nvideos: []\n<<: [1]\n",
+        [f"{F}:3:6: invalid merge: expected a mapping for merging, but found scalar"],
+    ),
+    (
+        "not-a-number-entry",
+        V + "  - .nan\n",
+        [f"{F}:3:5: videos[0]: expected a mapping, got nan"],
+    ),
+    (
         "binary-tag",
         V + "  - path: !!binary bWVkaWEvaW50cm8ubXA0\n",
         [f"{F}:3:11: unsupported YAML tag '!!binary'; write a plain value"],
