@@ -1,0 +1,277 @@
+"""`videosync apply` end to end over the emulator: every kind of change, and its order."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.apply.conftest import assert_converged, remote_videos, run
+from tests.conftest import API_KEY
+from videosync.client import SyncVisionClient
+from videosync.emulator import RunningEmulator
+from videosync.lockfile import load_lockfile, lockfile_path
+from videosync.recovery import journal_path
+
+
+@pytest.fixture
+def requests_seen(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The emulator's request log as `METHOD PATH STATUS` lines, in the order served."""
+    caplog.set_level(logging.INFO, logger="videosync.emulator")
+
+    class Lines(list[str]):
+        def refresh(self) -> Lines:
+            self[:] = [
+                " ".join(r.getMessage().split()[:3])
+                for r in caplog.records
+                if r.name == "videosync.emulator"
+            ]
+            return self
+
+    return Lines()
+
+
+def _apply(capsys: pytest.CaptureFixture[str], catalog: Path, url: str, *extra: str) -> str:
+    code, out, err = run(capsys, "-f", str(catalog), "--api-url", url, "apply", "--yes", *extra)
+    assert (code, err) == (0, ""), out + err
+    return out
+
+
+def _plan_is_empty(capsys: pytest.CaptureFixture[str], catalog: Path, url: str) -> None:
+    code, out, _ = run(capsys, "-f", str(catalog), "--api-url", url, "plan", "--detailed-exitcode")
+    assert (code, out) == (0, "No changes. The catalog matches the manifest.\n")
+
+
+def test_apply_then_plan_is_empty(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _apply(capsys, catalog, emulator.url)
+    assert "+ create media/intro.mp4" in out  # the plan is shown
+    lines = [line for line in out.splitlines() if line.startswith("+ created ")]
+    assert sorted(line.split(" → ")[0] for line in lines) == [
+        "+ created group marketing",
+        "+ created media/b.mp4",
+        "+ created media/c.mp4",
+        "+ created media/intro.mp4",
+    ]
+    assert out.splitlines()[-1] == (
+        "Apply complete: 3 created, 0 replaced, 0 deleted, 0 adopted; "
+        "groups: 1 created, 0 updated, 0 deleted."
+    )
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos["media/intro.mp4"].spec.group_id == lockfile.groups["marketing"].group_id
+    assert not journal_path(catalog.parent).exists()
+    _plan_is_empty(capsys, catalog, emulator.url)
+    assert _apply(capsys, catalog, emulator.url) == (
+        "No changes. The catalog matches the manifest.\n"
+    )
+
+
+def test_changed_file_is_replaced_new_copy_uploaded_before_old_deleted(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    more_videos: list[Path],
+    requests_seen: list[str],
+) -> None:
+    _apply(capsys, catalog, emulator.url)
+    old = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    shutil.copyfile(more_videos[0], catalog.parent / "media" / "b.mp4")
+    requests_seen.refresh()  # type: ignore[attr-defined]
+    before = len(requests_seen)
+    out = _apply(capsys, catalog, emulator.url)
+    assert "-/+ replace media/b.mp4" in out
+    assert "-/+ replaced media/b.mp4 → " in out
+    assert f"- deleted media/b.mp4 ({old[:8]}…)" in out
+    calls = [c for c in requests_seen.refresh()[before:] if "/videos/upload" in c or "delete" in c]  # type: ignore[attr-defined]
+    assert calls == ["POST /videos/upload 200", "DELETE /videos/delete 200"]
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos["media/b.mp4"].video_id != old
+    _plan_is_empty(capsys, catalog, emulator.url)
+
+
+def test_removed_entry_is_deleted(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _apply(capsys, catalog, emulator.url)
+    gone = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    text = catalog.read_text(encoding="utf-8").replace("  - path: media/b.mp4\n", "")
+    catalog.write_text(text, encoding="utf-8")
+    out = _apply(capsys, catalog, emulator.url)
+    assert f"- deleted media/b.mp4 ({gone[:8]}…)" in out
+    assert gone not in {v.video_id for v in remote_videos(emulator)}
+    assert_converged(catalog, emulator)
+
+
+def test_video_deleted_out_of_band_is_recreated(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _apply(capsys, catalog, emulator.url)
+    gone = load_lockfile(lockfile_path(catalog)).videos["media/c.mp4"].video_id
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        client.delete_videos([gone])
+    out = _apply(capsys, catalog, emulator.url)
+    assert "+ created media/c.mp4 → " in out
+    assert_converged(catalog, emulator)
+
+
+def test_failed_video_is_replaced(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (catalog.parent / "media" / "b.mp4").write_bytes(b"not a video at all" * 100)
+    _apply(capsys, catalog, emulator.url)
+    failed = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    statuses = {v.video_id: v.indexing_status for v in remote_videos(emulator)}
+    assert statuses[failed] == "failed"
+    _, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan", "--json")
+    actions = {a["key"]: a for a in json.loads(out)["actions"]}
+    assert (actions["media/b.mp4"]["action"], actions["media/b.mp4"]["cause"]) == (
+        "replace",
+        "failed",
+    )
+    out = _apply(capsys, catalog, emulator.url)
+    assert "-/+ replaced media/b.mp4 → " in out
+    assert failed not in {v.video_id for v in remote_videos(emulator)}
+    assert_converged(catalog, emulator)
+
+
+GROUPS = """\
+version: 1
+groups:
+  clips:
+    name: Clips
+    metadata: {season: one}
+videos:
+  - path: media/intro.mp4
+    group: clips
+  - path: media/b.mp4
+"""
+
+
+def test_groups_created_updated_and_deleted_in_order(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    requests_seen: list[str],
+) -> None:
+    catalog.write_text(GROUPS, encoding="utf-8")
+    _apply(capsys, catalog, emulator.url)
+    calls = [c for c in requests_seen.refresh() if c.startswith("POST")]  # type: ignore[attr-defined]
+    assert calls.index("POST /videos/groups 200") < calls.index("POST /videos/upload 200")
+
+    catalog.write_text(GROUPS.replace("season: one", "season: two"), encoding="utf-8")
+    out = _apply(capsys, catalog, emulator.url)
+    assert "~ updated group clips" in out
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        assert [g.metadata for g in client.list_groups()] == [{"season": "two"}]
+
+    before = len(requests_seen.refresh())  # type: ignore[attr-defined]
+    catalog.write_text("version: 1\nvideos:\n  - path: media/b.mp4\n", encoding="utf-8")
+    out = _apply(capsys, catalog, emulator.url)
+    assert "- deleted media/intro.mp4" in out
+    assert "- deleted group clips" in out
+    calls = [c for c in requests_seen.refresh()[before:] if c.startswith("DELETE")]  # type: ignore[attr-defined]
+    assert calls[0] == "DELETE /videos/delete 200"
+    assert calls[-1].startswith("DELETE /videos/groups/") and calls[-1].endswith(" 200")
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        assert client.list_groups() == []
+    assert_converged(catalog, emulator)
+    assert load_lockfile(lockfile_path(catalog)).groups == {}
+
+
+FAULTY = "version: 1\nvideos:\n  - glob: media/*.mp4\n"
+
+
+def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    more_videos: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REKA_API_KEY", API_KEY)
+    folder = tmp_path / "faulty"
+    (folder / "media").mkdir(parents=True)
+    for video in more_videos:
+        shutil.copyfile(video, folder / "media" / video.name)
+    manifest = folder / "videosync.yaml"
+    manifest.write_text(FAULTY, encoding="utf-8")
+    for seed in (1, 2):
+        if seed == 2:  # a second round with work of every kind: replace two, delete one
+            shutil.copyfile(more_videos[0], folder / "media" / more_videos[1].name)
+            shutil.copyfile(more_videos[2], folder / "media" / more_videos[3].name)
+            (folder / "media" / more_videos[5].name).unlink()
+        emulator.set_faults(fault_rate=0.2, seed=seed)
+        code, out, err = run(
+            capsys, "-f", str(manifest), "--api-url", emulator.url, "apply", "--yes",
+            "--parallelism", "4",
+        )  # fmt: skip
+        emulator.set_faults(fault_rate=0.0)
+        assert code == 0, out + err
+        assert_converged(manifest, emulator)
+    _plan_is_empty(capsys, manifest, emulator.url)
+
+
+def test_without_terminal_or_yes_apply_refuses_before_any_call(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "apply")
+    assert (code, out) == (3, "")
+    assert err == (
+        "error: apply needs confirmation and there is no terminal to ask: review "
+        "`videosync plan`, then run `videosync apply --yes` (or apply a saved PLANFILE)\n"
+    )
+    assert remote_videos(emulator) == []
+
+
+def test_saved_plan_is_applied_exactly_or_refused_as_stale(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    args = ("-f", str(catalog), "--api-url", emulator.url)
+    assert run(capsys, *args, "plan", "--out", str(saved))[0] == 0
+    original = catalog.read_text(encoding="utf-8")
+    catalog.write_text(original.replace("name: Intro", "name: Intro 2"), encoding="utf-8")
+    code, _, err = run(capsys, *args, "apply", str(saved))
+    assert (code, err) == (
+        1,
+        "error: the saved plan is stale: the manifest changed since it was made; "
+        "run `videosync plan --out` again and review the new plan\n",
+    )
+    catalog.write_text(original, encoding="utf-8")
+    assert run(capsys, *args, "plan", "--out", str(saved))[0] == 0
+    (catalog.parent / "media" / "c.mp4").write_bytes(b"edited after the plan was saved")
+    code, _, err = run(capsys, *args, "apply", str(saved))
+    assert code == 1
+    assert err == (
+        "error: the saved plan is stale: the local files changed since it was made; "
+        "run `videosync plan --out` again and review the new plan\n"
+    )
+    assert remote_videos(emulator) == []
+    assert run(capsys, *args, "plan", "--out", str(saved))[0] == 0
+    code, _, err = run(capsys, *args, "apply", str(saved))
+    assert (code, err) == (0, "")
+    assert_converged(catalog, emulator)
+
+
+def test_wait_reports_indexed_videos_and_fails_naming_a_failed_one(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "-f", str(catalog), "--api-url", emulator.url, "apply", "--yes", "--wait",
+        "--timeout", "20",
+    )  # fmt: skip
+    assert (code, err) == (0, "waiting for 3 video(s) to be indexed…\n")
+    assert out.splitlines()[-1] == "all 3 uploaded videos are indexed"
+    (catalog.parent / "media" / "b.mp4").write_bytes(b"garbage" * 50)
+    code, out, err = run(
+        capsys, "-f", str(catalog), "--api-url", emulator.url, "apply", "--yes", "--wait"
+    )
+    new = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    assert code == 1
+    assert err == (
+        f"waiting for 1 video(s) to be indexed…\nindexing failed for 1: media/b.mp4 ({new})\n"
+    )
