@@ -193,7 +193,7 @@ def test_a_file_that_is_not_a_video_ends_failed(api: httpx.Client, tmp_path: Pat
 def test_indexing_goes_pending_then_indexing_then_indexed(
     tmp_path: Path, sample_video: Path
 ) -> None:
-    config = EmulatorConfig(data_dir=tmp_path / "data", api_keys=(API_KEY,), index_delay=0.3)
+    config = EmulatorConfig(data_dir=tmp_path / "data", api_keys=(API_KEY,), index_delay=0.5)
     with (
         start_emulator(config) as emulator,
         httpx.Client(base_url=emulator.url, headers={"X-Api-Key": API_KEY}) as api,
@@ -207,7 +207,7 @@ def test_indexing_goes_pending_then_indexing_then_indexed(
                 seen.append(status)
             if status == "indexed":
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
 
     assert seen == ["pending", "indexing", "indexed"]
 

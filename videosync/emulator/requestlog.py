@@ -30,6 +30,14 @@ class RequestLogMiddleware:
         request_id = uuid.uuid4().hex
         started = time.perf_counter()
         status = "-"
+        logged = False
+
+        def log() -> None:
+            nonlocal logged
+            if not logged:
+                logged = True
+                elapsed = (time.perf_counter() - started) * 1000
+                logger.info("%s %s %s %.0fms", scope["method"], scope["path"], status, elapsed)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -38,6 +46,8 @@ class RequestLogMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 message = {**message, "headers": headers}
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                log()  # before the last byte goes out, so the line exists once a client has it
             await send(message)
 
         try:
@@ -46,5 +56,4 @@ class RequestLogMiddleware:
             status = "dropped"
             raise
         finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            logger.info("%s %s %s %.0fms", scope["method"], scope["path"], status, elapsed)
+            log()
