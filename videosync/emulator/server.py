@@ -188,8 +188,8 @@ def start_emulator(config: EmulatorConfig) -> RunningEmulator:
 
 def serve_forever(config: EmulatorConfig, announce: Callable[[str], None]) -> None:
     """Serve in this thread until SIGINT/SIGTERM; `announce` gets the URL once bound."""
-    store = open_store(config.data_dir)
     sock = _bind(config.host, config.port)
+    store = open_store(config.data_dir)
     try:
         server, _ = _server(config, store)
         announce(_url(sock, config.host))
