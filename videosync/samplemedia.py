@@ -12,7 +12,16 @@ from pathlib import Path
 
 import av
 
-__all__ = ["write_sample_video"]
+__all__ = ["EXAMPLE_SET", "write_example_set", "write_sample_video"]
+
+EXAMPLE_SET: tuple[tuple[str, float, int], ...] = (
+    ("intro.mp4", 3.0, 1),
+    ("keynote.mp4", 4.0, 2),
+    ("clips/clip-01.mp4", 2.0, 3),
+    ("clips/clip-02.mp4", 2.0, 4),
+    ("clips/extra/clip-03.mp4", 2.0, 5),
+)
+"""The example videos (relative path, seconds, seed); `clips/` is for the glob examples."""
 
 
 def _frame_colours(seed: int, frames: int) -> list[bytes]:
@@ -62,3 +71,14 @@ def write_sample_video(
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def write_example_set(directory: Path) -> list[Path]:
+    """Write every file of `EXAMPLE_SET` missing under `directory`; return all their paths."""
+    paths = []
+    for relative, seconds, seed in EXAMPLE_SET:
+        path = directory / relative
+        if not path.exists():
+            write_sample_video(path, seconds=seconds, seed=seed)
+        paths.append(path)
+    return paths
