@@ -1,0 +1,137 @@
+"""How fast the emulator ingests a big upload, and how much memory its server uses doing it.
+
+    .venv/bin/python bench/emulator_ingest.py [--size-mib 1024] [--repeat 3] [--dir DIR]
+
+Starts `videosync emulator` as a subprocess on 127.0.0.1 (port 0; it prints the URL),
+uploads one file of random bytes with `curl -F` (the reference) and with an httpx
+streaming multipart upload from this process, `--repeat` times each, and samples the
+*server's* resident memory during each upload. Prints MB/s (10^6 bytes per second, best
+run), the server's peak RSS, and the ratio of each figure to curl's. The stored copy is
+deleted after each run so the disk holds one copy at a time.
+
+Target (issue 2): the server's peak RSS stays flat (tens of MB) whatever the file size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import MiB, PeakRss, curl_upload_seconds, make_file, ratio  # noqa: E402
+
+KEY = "bench-key"
+FIELDS = {"video_name": "ingest", "index": "true"}
+
+
+def _start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "videosync", "-q", "emulator", "--port", "0"),
+            *("--data-dir", str(data_dir), "--api-key", KEY, "--index-delay", "0"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert server.stdout is not None
+    line = server.stdout.readline()
+    if not line.startswith("listening on "):
+        server.kill()
+        raise SystemExit(f"emulator did not start: {line!r}")
+    return server, line.split()[-1]
+
+
+def _httpx_upload(url: str, file: Path) -> float:
+    with httpx.Client(timeout=600) as client, file.open("rb") as f:
+        started = time.perf_counter()
+        response = client.post(
+            url,
+            headers={"X-Api-Key": KEY},
+            data=FIELDS,
+            files={"file": (file.name, f, "application/octet-stream")},
+        )
+        elapsed = time.perf_counter() - started
+    response.raise_for_status()
+    return elapsed
+
+
+def _delete_all(base: str) -> None:
+    with httpx.Client(base_url=base, headers={"X-Api-Key": KEY}) as api:
+        ids = [v["video_id"] for v in api.post("/videos/get").json()["results"]]
+        if ids:
+            api.request("DELETE", "/videos/delete", json={"video_ids": ids}).raise_for_status()
+
+
+def _measure(
+    pid: int, base: str, repeat: int, upload: Callable[[], float]
+) -> tuple[list[float], int]:
+    times, peak = [], 0
+    for _ in range(repeat):
+        with PeakRss(pid) as rss:
+            times.append(upload())
+        peak = max(peak, rss.peak)
+        _delete_all(base)
+    return times, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()))
+    args = parser.parse_args()
+
+    size = int(args.size_mib) * MiB
+    file = make_file(args.dir / f"videosync-ingest-{args.size_mib}MiB.bin", size)
+    with tempfile.TemporaryDirectory(prefix="videosync-ingest-", dir=args.dir) as data_dir:
+        server, base = _start_server(Path(data_dir))
+        try:
+            idle = PeakRss(server.pid)
+            with idle:
+                time.sleep(0.2)
+            url = base + "/videos/upload"
+            curl_times, curl_peak = _measure(
+                server.pid, base, args.repeat, lambda: curl_upload_seconds(url, KEY, file, FIELDS)
+            )
+            httpx_times, httpx_peak = _measure(
+                server.pid, base, args.repeat, lambda: _httpx_upload(url, file)
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def rate(seconds: float) -> float:
+        return size / 1e6 / seconds
+
+    print(f"emulator ingest of {args.size_mib} MiB, {args.repeat} runs each, server at {base}")
+    print(f"  server RSS idle: {idle.peak / MiB:.0f} MiB")
+    print(f"  {'client':<12} {'best s':>7} {'median s':>9} {'MB/s':>7} {'server peak RSS':>16}")
+    for name, times, peak in (
+        ("curl -F", curl_times, curl_peak),
+        ("httpx", httpx_times, httpx_peak),
+    ):
+        print(
+            f"  {name:<12} {min(times):7.2f} {statistics.median(times):9.2f} "
+            f"{rate(min(times)):7.0f} {peak / MiB:12.0f} MiB"
+        )
+    print(
+        f"  httpx / curl: time {ratio(min(httpx_times), min(curl_times))}, "
+        f"server peak RSS {ratio(httpx_peak, curl_peak)}; "
+        f"largest server peak RSS is {max(curl_peak, httpx_peak) / size:.1%} of the file size"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
