@@ -29,12 +29,22 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return int(info.value.code or 0), out, err
 
 
-def spawn(manifest: Path, url: str, *args: str) -> subprocess.Popen[str]:
-    """`videosync -f MANIFEST --api-url URL ARGS...` in its own process (stdout, stderr piped)."""
+def command(manifest: Path, url: str, *args: str) -> list[str]:
+    """`videosync -f MANIFEST --api-url URL ARGS...` as a command line."""
+    return [sys.executable, "-m", "videosync", "-f", str(manifest), "--api-url", url, *args]
+
+
+def child_env() -> dict[str, str]:
     env = {**os.environ, "REKA_API_KEY": API_KEY, "PYTHONUNBUFFERED": "1"}
     env.pop("VIDEOSYNC_API_URL", None)
+    return env
+
+
+def spawn(manifest: Path, url: str, *args: str) -> subprocess.Popen[str]:
+    """`videosync -f MANIFEST --api-url URL ARGS...` in its own process (stdout, stderr piped)."""
+    env = child_env()
     return subprocess.Popen(
-        [sys.executable, "-m", "videosync", "-f", str(manifest), "--api-url", url, *args],
+        command(manifest, url, *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
