@@ -52,8 +52,7 @@ def import_video(
         if not found:
             raise NotFound(
                 f"video {video_id} does not exist (or belongs to another API key); "
-                "check the id with `videosync status` or the API",
-                status=404,
+                "check the id with `videosync status` or the API"
             )
         video = found[0]
         recorded = load_lockfile(lock_path)

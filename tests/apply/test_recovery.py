@@ -1,0 +1,117 @@
+"""What a crash leaves at its worst instants, and what the next plan and apply make of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import videosync
+from tests.apply.conftest import assert_converged, remote_videos, run
+from tests.conftest import API_KEY
+from videosync.client import SyncVisionClient
+from videosync.emulator import RunningEmulator
+from videosync.journal import Journal
+from videosync.lockfile import load_lockfile, lockfile_path
+from videosync.recovery import UploadIntent, journal_path, orphan_key
+
+
+def _crash_after_upload(catalog: Path, url: str, key: str, *, replaces: str | None) -> str:
+    """What a run killed right after an upload landed leaves: its intent, and the copy."""
+    recorded = load_lockfile(lockfile_path(catalog))
+    spec = recorded.videos[key].spec
+    path = catalog.parent / key
+    st = path.stat()
+    journal = Journal(journal_path(catalog.parent))
+    journal.append(
+        UploadIntent(1, key, spec, replaces, st.st_size, st.st_mtime_ns, False, "x").record()
+    )
+    journal.close()
+    with SyncVisionClient(url, API_KEY) as client:
+        return client.upload_file(
+            path, name=spec.name, filename=key, group_id=spec.group_id
+        ).video_id
+
+
+def test_crash_between_a_replace_upload_and_its_delete_neither_leaks_nor_duplicates(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    more_videos: list[Path],
+) -> None:
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    old = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    shutil.copyfile(more_videos[0], catalog.parent / "media" / "b.mp4")
+    new = _crash_after_upload(catalog, emulator.url, "media/b.mp4", replaces=old)
+
+    code, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan", "--json")
+    actions = {a["key"]: a for a in json.loads(out)["actions"]}
+    assert code == 0
+    assert actions["media/b.mp4"]["action"] == "noop"  # the new copy is recorded, not re-sent
+    assert actions[orphan_key("media/b.mp4", old)]["action"] == "delete"
+    assert actions[orphan_key("media/b.mp4", old)]["video_id"] == old
+
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos["media/b.mp4"].video_id == new
+    assert old not in {v.video_id for v in remote_videos(emulator)}
+
+
+def test_crash_after_a_create_landed_adopts_it_instead_of_uploading_again(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    gone = load_lockfile(lockfile_path(catalog)).videos["media/c.mp4"].video_id
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        client.delete_videos([gone])
+    landed = _crash_after_upload(catalog, emulator.url, "media/c.mp4", replaces=gone)
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos["media/c.mp4"].video_id == landed
+
+
+def test_import_records_an_existing_video_and_the_next_plan_is_a_noop(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        video_id = client.upload_file(
+            catalog.parent / "media" / "b.mp4", name="b.mp4", filename="somewhere/b.mp4"
+        ).video_id
+        other = client.upload_file(
+            catalog.parent / "media" / "c.mp4", name="Old name", filename="c.mp4"
+        ).video_id
+    args = ("-f", str(catalog), "--api-url", emulator.url)
+    code, out, err = run(capsys, *args, "import", "media/b.mp4", video_id)
+    assert (code, err) == (0, "")
+    assert out == f"recorded media/b.mp4 as {video_id} in {lockfile_path(catalog).absolute()}\n"
+    code, out, err = run(capsys, *args, "import", "media/c.mp4", other)
+    assert code == 0
+    assert err == (
+        "warning: its name is 'Old name', the manifest says 'c.mp4': the next apply replaces it\n"
+    )
+    _, out, _ = run(capsys, *args, "plan", "--json")
+    actions = {a["key"]: (a["action"], a["cause"]) for a in json.loads(out)["actions"]}
+    assert actions["media/b.mp4"] == ("noop", "unchanged")
+    assert actions["media/c.mp4"] == ("replace", "changed")
+
+
+def test_import_of_a_missing_video_or_an_unknown_key_fails_in_one_line(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("-f", str(catalog), "--api-url", emulator.url, "import")
+    missing = "00000000-0000-4000-8000-000000000000"
+    code, out, err = run(capsys, *args, "media/b.mp4", missing)
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: video {missing} does not exist (or belongs to another API key); check the id "
+        "with `videosync status` or the API\n"
+    )
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        video_id = client.upload_file(
+            catalog.parent / "media" / "b.mp4", name="b.mp4", filename="b.mp4"
+        ).video_id
+    code, out, err = run(capsys, *args, "media/nope.mp4", video_id)
+    assert (code, err) == (3, "error: 'media/nope.mp4' is not an entry of videosync.yaml\n")
+    assert not lockfile_path(catalog).exists()
