@@ -16,6 +16,7 @@ __all__ = ["EXAMPLE_SET", "write_example_set", "write_sample_video"]
 
 EXAMPLE_SET: tuple[tuple[str, float, int], ...] = (
     ("intro.mp4", 3.0, 1),
+    ("outro.mp4", 2.0, 6),
     ("keynote.mp4", 4.0, 2),
     ("clips/clip-01.mp4", 2.0, 3),
     ("clips/clip-02.mp4", 2.0, 4),
