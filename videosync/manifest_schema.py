@@ -22,6 +22,10 @@ __all__ = ["SchemaProblem", "check_schema", "format_path", "suggest"]
 
 _Kind = jsonschema_rs.ValidationErrorKind
 
+_At = tuple[PathPart, ...]
+_Told = tuple[_At, str, bool]
+"""Where a problem is, what it is, and whether it points at the key rather than the value."""
+
 _TYPE_WORDS = {
     "string": "a string",
     "boolean": "true or false",
@@ -54,7 +58,12 @@ def check_schema(doc: YamlDocument) -> list[SchemaProblem]:
         at = tuple(error.instance_path)
         if at in mistyped and not isinstance(error.kind, _Kind.Type):
             continue
-        problems.extend(_retell(error, at, doc))
+        for where, message, key in _retell(error, at, doc.data):
+            location = doc.locate(where, key=key)
+            made = ManifestError(
+                message, location.file, location.line, location.column, format_path(where)
+            )
+            problems.append(SchemaProblem(where, made))
     return problems
 
 
@@ -72,47 +81,37 @@ def suggest(word: str, choices: Sequence[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _retell(
-    error: jsonschema_rs.ValidationError, at: tuple[PathPart, ...], doc: YamlDocument
-) -> list[SchemaProblem]:
+def _retell(error: jsonschema_rs.ValidationError, at: _At, data: Any) -> list[_Told]:
+    """(where, message, at the key?) for one validator error, in the user's words."""
     kind = error.kind
     rule = _subschema(error.schema_path[:-1])
-
-    def problem(message: str, where: tuple[PathPart, ...] = at, *, key: bool = False) -> None:
-        location = doc.locate(where, key=key)
-        made = ManifestError(
-            message, location.file, location.line, location.column, format_path(where)
-        )
-        found.append(SchemaProblem(where, made))
-
-    found: list[SchemaProblem] = []
     if isinstance(kind, _Kind.AdditionalProperties):
         allowed = sorted(rule.get("properties", {}))
+        told: list[_Told] = []
         for name in kind.unexpected:
             hint = suggest(name, allowed) or f" (allowed: {', '.join(allowed)})"
-            problem(f"unknown key '{name}'{hint}", (*at, name), key=True)
-    elif isinstance(kind, _Kind.Required):
-        problem(f"missing required key '{kind.property}'")
-    elif isinstance(kind, _Kind.Type):
+            told.append(((*at, name), f"unknown key '{name}'{hint}", True))
+        return told
+    if isinstance(kind, _Kind.Required):
+        return [(at, f"missing required key '{kind.property}'", False)]
+    if isinstance(kind, _Kind.Type):
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types)
-        problem(f"expected {wanted}, got {_describe(_value_at(doc.data, at))}")
-    elif isinstance(kind, (_Kind.OneOfNotValid, _Kind.OneOfMultipleValid)):
-        problem(_one_of(rule.get("oneOf", []), error.instance) or error.message)
-    elif isinstance(kind, _Kind.PropertyNames):
+        return [(at, f"expected {wanted}, got {_describe(_value_at(data, at))}", False)]
+    if isinstance(kind, (_Kind.OneOfNotValid, _Kind.OneOfMultipleValid)):
+        return [(at, _one_of(rule.get("oneOf", []), error.instance) or error.message, False)]
+    if isinstance(kind, _Kind.PropertyNames):
         bad_key = str(kind.error.instance)
         # The failing keyword is inside propertyNames, so `rule` is that subschema.
         wording = rule.get("patternErrorMessage", kind.error.message)
-        problem(f"'{bad_key}': {wording}", (*at, bad_key), key=True)
-    elif isinstance(kind, _Kind.Pattern):
+        return [((*at, bad_key), f"'{bad_key}': {wording}", True)]
+    if isinstance(kind, _Kind.Pattern):
         wording = rule.get("patternErrorMessage", error.message)
-        value = error.instance
-        problem(wording if not str(value).strip() else f"{wording}: '{value}'")
-    elif isinstance(kind, _Kind.Constant):
+        value = str(error.instance)
+        return [(at, f"{wording}: '{value}'" if value.strip() else wording, False)]
+    if isinstance(kind, _Kind.Constant):
         wording = rule.get("errorMessage", error.message)
-        problem(f"{wording} (got {_describe(_value_at(doc.data, at))})")
-    else:
-        problem(error.message)
-    return found
+        return [(at, f"{wording} (got {_describe(_value_at(data, at))})", False)]
+    return [(at, error.message, False)]
 
 
 def _subschema(schema_path: Sequence[PathPart]) -> dict[str, Any]:
