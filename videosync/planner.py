@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
+from videosync.guards import guard_group_delete, guard_protect, problems_of
 from videosync.hashing import LocalFileState
 from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
@@ -125,15 +126,15 @@ def compute_plan(
         video_actions += [_prune(v) for v in unmanaged if v.group_id in in_use]
         unmanaged = [v for v in unmanaged if v.group_id not in in_use]
 
-    video_actions = [_guard_protect(a, allow_protected, remote_by_id) for a in video_actions]
+    video_actions = [guard_protect(a, allow_protected, remote_by_id) for a in video_actions]
     deleted = {
         a.video_id
         for a in video_actions
         if a.kind in ("delete", "replace") and a.blocked is None and a.video_id
     }
-    group_actions = [_guard_group_delete(a, remote_videos, deleted) for a in group_actions]
+    group_actions = [guard_group_delete(a, remote_videos, deleted) for a in group_actions]
     actions = tuple(sorted(group_actions + video_actions, key=apply_order))
-    problems = _problems(actions, remote_by_id, max_delete)
+    problems = problems_of(actions, remote_by_id, max_delete)
     return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
 
 
@@ -384,60 +385,3 @@ def _prune(v: RemoteVideo) -> Action:
         f"not in the manifest or the lockfile{named}; --prune deletes it",
         video_id=v.video_id,
     )  # fmt: skip
-
-
-def _guard_protect(
-    action: Action, allow_protected: bool, remote: Mapping[str, RemoteVideo]
-) -> Action:
-    if allow_protected or not action.protect or action.kind not in ("delete", "replace"):
-        return action
-    if action.video_id not in remote:
-        return action  # nothing left on the server to protect
-    verb = "deleted" if action.kind == "delete" else "replaced"
-    return replace(
-        action, blocked=f"protected (protect: true): not {verb} without --allow-protected"
-    )
-
-
-def _guard_group_delete(
-    action: Action, remote_videos: Sequence[RemoteVideo], deleted: set[str]
-) -> Action:
-    if action.resource != "group" or action.kind != "delete":
-        return action
-    left = sum(
-        1 for v in remote_videos if v.group_id == action.group_id and v.video_id not in deleted
-    )
-    if not left:
-        return action
-    return replace(
-        action,
-        blocked=f"it still holds {left} video(s) this plan does not delete; "
-        "move or delete them first",
-    )
-
-
-def _problems(
-    actions: Sequence[Action], remote: Mapping[str, RemoteVideo], max_delete: int | None
-) -> tuple[str, ...]:
-    problems: list[str] = []
-    protected = [a.key for a in actions if a.blocked and a.resource == "video"]
-    if protected:
-        listed = ", ".join(protected[:5]) + (", …" if len(protected) > 5 else "")
-        problems.append(
-            f"{len(protected)} protected entr{'y' if len(protected) == 1 else 'ies'} would be "
-            f"replaced or deleted ({listed}); rerun with --allow-protected to allow it"
-        )
-    for a in actions:
-        if a.blocked and a.resource == "group":
-            problems.append(f"group {a.key} cannot be deleted: {a.blocked}")
-    if max_delete is not None:
-        deletes = sum(1 for a in actions if a.kind == "delete" and a.resource == "video"
-                      and a.video_id in remote)  # fmt: skip
-        replaces = sum(1 for a in actions if a.kind == "replace")
-        if deletes + replaces > max_delete:
-            problems.append(
-                f"this plan deletes {deletes + replaces} videos ({deletes} deleted, {replaces} "
-                f"replaced), more than --max-delete {max_delete} allows; review it, then "
-                "raise --max-delete"
-            )
-    return tuple(problems)
