@@ -18,6 +18,7 @@ __all__ = ["guard_group_delete", "guard_protect", "problems_of"]
 def guard_protect(
     action: Action, allow_protected: bool, remote: Mapping[str, RemoteVideo]
 ) -> Action:
+    """Block the replace or delete of a `protect: true` entry unless --allow-protected."""
     if allow_protected or not action.protect or action.kind not in ("delete", "replace"):
         return action
     if action.video_id not in remote:
@@ -31,6 +32,7 @@ def guard_protect(
 def guard_group_delete(
     action: Action, remote_videos: Sequence[RemoteVideo], deleted: set[str]
 ) -> Action:
+    """Block a group delete while videos this plan does not delete are still in it."""
     if action.resource != "group" or action.kind != "delete":
         return action
     left = sum(
@@ -48,6 +50,7 @@ def guard_group_delete(
 def problems_of(
     actions: Sequence[Action], remote: Mapping[str, RemoteVideo], max_delete: int | None
 ) -> tuple[str, ...]:
+    """Why the plan must not be applied: one line per guard that refuses it."""
     problems: list[str] = []
     protected = [a.key for a in actions if a.blocked and a.resource == "video"]
     if protected:

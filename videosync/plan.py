@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from videosync.errors import LockError, StalePlan
 from videosync.hashing import LocalFileState
-from videosync.lockfile import VideoSpec, schema_error
+from videosync.lockfile import VideoSpec, schema_error, write_atomic
 from videosync.model import RemoteGroup, RemoteVideo
 
 __all__ = [
@@ -292,8 +292,8 @@ class Plan:
         )
 
     def save(self, path: Path) -> None:
-        """Write the plan file (`plan --out`)."""
-        path.write_text(self.to_json(), encoding="utf-8")
+        """Write the plan file (`plan --out`), atomically."""
+        write_atomic(path, self.to_json().encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path) -> Plan:
