@@ -12,10 +12,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from tests.conftest import API_KEY
 from tests.emulator.conftest import uploaded, video
 from videosync.emulator import EmulatorConfig, start_emulator
+from videosync.errors import UsageError
 
 
 def _config(data_dir: Path) -> EmulatorConfig:
@@ -131,3 +133,39 @@ def test_sigint_stops_the_command_cleanly_and_keeps_data(
     with start_emulator(_config(data_dir)) as restarted:
         api = httpx.Client(base_url=restarted.url, headers={"X-Api-Key": API_KEY})
         assert video(api, video_id)["indexing_status"] == "indexed"
+
+
+def test_one_emulator_per_data_dir(tmp_path: Path) -> None:
+    with (
+        start_emulator(_config(tmp_path / "data")),
+        pytest.raises(UsageError, match="is in use by another emulator"),
+    ):
+        start_emulator(_config(tmp_path / "data"))
+
+
+def test_client_disconnect_mid_upload_leaves_nothing(tmp_path: Path, sample_video: Path) -> None:
+    data_dir = tmp_path / "data"
+    with start_emulator(_config(data_dir)) as emulator:
+        address = urlsplit(emulator.url)
+        with socket.create_connection((str(address.hostname), int(address.port or 0))) as conn:
+            conn.sendall(
+                (
+                    "POST /videos/upload HTTP/1.1\r\n"
+                    f"Host: {address.netloc}\r\nX-Api-Key: {API_KEY}\r\n"
+                    "Content-Type: multipart/form-data; boundary=b\r\n"
+                    "Content-Length: 1000000\r\n\r\n"
+                    '--b\r\nContent-Disposition: form-data; name="file"; filename="x.mp4"\r\n\r\n'
+                ).encode()
+                + sample_video.read_bytes()
+            )
+            deadline = time.monotonic() + 10
+            while not any((data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        deadline = time.monotonic() + 10
+        while any((data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+        listing = httpx.post(emulator.url + "/videos/get", headers={"X-Api-Key": API_KEY})
+        assert listing.json() == {"results": []}
+        assert list((data_dir / "tmp").iterdir()) == []
+        assert list((data_dir / "videos").iterdir()) == []

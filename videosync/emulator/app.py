@@ -51,7 +51,7 @@ def _api_routes() -> list[BaseRoute]:
     return [
         Route("/videos/upload", videos.upload, methods=["POST"]),
         Route("/videos/get", videos.get_many, methods=["POST"]),
-        Route("/videos/delete", videos.delete_many, methods=["DELETE", "POST"]),
+        Route("/videos/delete", videos.delete_many, methods=["DELETE"]),
         Route("/videos", videos.list_query, methods=["GET"]),
         Route("/videos/groups", groups.create_group, methods=["POST"]),
         Route("/videos/groups", groups.list_groups, methods=["GET"]),
@@ -69,7 +69,7 @@ def _routes() -> list[BaseRoute]:
     api = _api_routes()
     prefixed = [Route(f"/v1{r.path}", r.endpoint, methods=r.methods) for r in api]  # type: ignore[attr-defined]
     return [
-        Route("/", status, methods=["GET", "HEAD", "POST"]),
+        Route("/", status, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
         Route(DOWNLOAD_PREFIX + "{video_id}", videos.download, methods=["GET", "HEAD"]),
         *api,
         *prefixed,

@@ -126,8 +126,12 @@ class RunningEmulator:
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self._store = open_store(config.data_dir)
         self._sock = _bind(config.host, config.port)
+        try:
+            self._store = open_store(config.data_dir)
+        except BaseException:
+            self._sock.close()
+            raise
         self.url = _url(self._sock, config.host)
         self._server, self._state = _server(config, self._store)
         self._loop: asyncio.AbstractEventLoop | None = None

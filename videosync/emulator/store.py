@@ -21,6 +21,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+import filelock
+
+from videosync.errors import UsageError
+
 __all__ = ["GroupRecord", "Store", "VideoRecord", "open_store"]
 
 _SCHEMA = """
@@ -121,8 +125,9 @@ def _fsync_dir(path: Path) -> None:
 class Store:
     """Thread-safe access to one data dir (one connection, one lock: calls are short)."""
 
-    def __init__(self, data_dir: Path, db: sqlite3.Connection) -> None:
+    def __init__(self, data_dir: Path, db: sqlite3.Connection, lock: filelock.FileLock) -> None:
         self.data_dir = data_dir
+        self._dir_lock = lock
         self.videos_dir = data_dir / "videos"
         self.tmp_dir = data_dir / "tmp"
         self._db = db
@@ -142,6 +147,7 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._dir_lock.release()
 
     # --- settings -------------------------------------------------------------------
 
@@ -330,17 +336,32 @@ class Store:
 
 
 def open_store(data_dir: Path) -> Store:
-    """Open (creating if needed) the data dir and clean up what a killed emulator left."""
+    """Open (creating if needed) the data dir and clean up what a killed emulator left.
+
+    One emulator per data dir: a second one would take the first's uploads in flight
+    for debris. The lock is an flock, released by the kernel if its holder dies.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(data_dir / "emulator.lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise UsageError(
+            f"{data_dir} is in use by another emulator: stop it, or give another --data-dir"
+        ) from exc
     (data_dir / "videos").mkdir(exist_ok=True)
     (data_dir / "tmp").mkdir(exist_ok=True)
-    db = sqlite3.connect(
-        data_dir / "emulator.sqlite3", isolation_level=None, check_same_thread=False
-    )
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = FULL")
-    db.executescript(_SCHEMA)
-    store = Store(data_dir, db)
+    try:
+        db = sqlite3.connect(
+            data_dir / "emulator.sqlite3", isolation_level=None, check_same_thread=False
+        )
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.executescript(_SCHEMA)
+    except BaseException:
+        lock.release()
+        raise
+    store = Store(data_dir, db, lock)
     store.recover()
     return store

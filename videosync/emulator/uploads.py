@@ -16,7 +16,7 @@ from typing import BinaryIO
 import anyio.to_thread
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from videosync.emulator.problems import Problem
 
@@ -156,6 +156,9 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
             parser.finalize()
         except FormParserError as exc:
             raise Problem(422, f"Malformed multipart body: {exc}") from exc
+        except ClientDisconnect:
+            # Nobody is left to answer; the status only shows in the log line.
+            raise Problem(400, "Client disconnected before the upload was complete") from None
         await anyio.to_thread.run_sync(_sync_and_close, out)
     finally:
         out.close()
