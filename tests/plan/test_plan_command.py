@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,32 @@ def test_status_shows_drift_per_managed_video(
     assert rows["media/c.mp4"][2] == "ok"
     assert rows["media/intro.mp4"][0] == recorded.videos["media/intro.mp4"].video_id
     assert lines[4] == "1 unmanaged remote video; 0 manifest entries not uploaded yet."
+
+
+def test_colour_on_a_terminal_unless_no_color(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    args = ("-f", str(catalog), "--api-url", emulator.url, "plan")
+    assert "\x1b[32m+ create\x1b[0m media/b.mp4" in run(capsys, *args)[1]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run(capsys, *args)[1]
+
+
+def test_status_as_json(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded = apply_by_hand(catalog, emulator.url, API_KEY)
+    code, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "status", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["unmanaged"] == 0 and data["not_uploaded"] == 0
+    assert data["videos"][0] == {
+        "key": "media/b.mp4",
+        "video_id": recorded.videos["media/b.mp4"].video_id,
+        "indexing_status": "indexed",
+        "drift": "ok",
+    }
