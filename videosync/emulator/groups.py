@@ -21,8 +21,9 @@ from videosync.emulator.inputs import read_json_object, video_ids
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import GroupRecord
-from videosync.emulator.videos import DEFAULT_GROUP, render_videos
+from videosync.emulator.videos import render_videos
 from videosync.emulator.views import group_view
+from videosync.model import DEFAULT_GROUP
 
 __all__ = [
     "create_group",

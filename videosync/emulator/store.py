@@ -114,6 +114,16 @@ def _group(row: sqlite3.Row) -> GroupRecord:
     return GroupRecord(**values)
 
 
+def _split(db: sqlite3.Connection, tenant: str, ids: Sequence[str]) -> tuple[set[str], list[str]]:
+    """Which of `ids` the tenant has, and which it has not (in request order)."""
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN ({marks})", (tenant, *ids)
+    )
+    present = {row["video_id"] for row in rows}
+    return present, [i for i in dict.fromkeys(ids) if i not in present]
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -225,15 +235,7 @@ class Store:
     def delete_videos(self, tenant: str, ids: Sequence[str]) -> list[str]:
         """Delete those of `ids` the tenant has (row first, then file); return the missing ids."""
         with self._tx() as db:
-            present = {
-                row["video_id"]
-                for row in db.execute(
-                    f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN "
-                    f"({', '.join('?' for _ in ids)})",
-                    (tenant, *ids),
-                )
-            }
-            missing = [i for i in dict.fromkeys(ids) if i not in present]
+            present, missing = _split(db, tenant, ids)
             if missing:
                 return missing
             db.executemany("DELETE FROM videos WHERE video_id = ?", [(i,) for i in present])
@@ -244,15 +246,7 @@ class Store:
     def move_videos(self, tenant: str, ids: Sequence[str], group_id: str) -> list[str]:
         """Move the tenant's `ids` to `group_id`; return the missing ids (nothing moved then)."""
         with self._tx() as db:
-            present = {
-                row["video_id"]
-                for row in db.execute(
-                    f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN "
-                    f"({', '.join('?' for _ in ids)})",
-                    (tenant, *ids),
-                )
-            }
-            missing = [i for i in dict.fromkeys(ids) if i not in present]
+            present, missing = _split(db, tenant, ids)
             if not missing:
                 db.executemany(
                     "UPDATE videos SET group_id = ? WHERE video_id = ?",

@@ -20,6 +20,7 @@ from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import VideoRecord
 from videosync.emulator.uploads import UploadForm, receive_upload
 from videosync.emulator.views import video_view
+from videosync.model import DEFAULT_GROUP
 
 __all__ = [
     "delete_many",
@@ -32,20 +33,25 @@ __all__ = [
     "upload",
 ]
 
-DEFAULT_GROUP = "default"
 _START_FIELDS = ("video_absolute_start_timestamp", "video_start_absolute_timestamp")
+
+
+def _view(state: EmulatorState, request: Request, video: VideoRecord, now: float) -> dict[str, Any]:
+    return video_view(
+        video,
+        base_url=str(request.base_url),
+        signer=state.signer,
+        now=now,
+        delay=state.config.index_delay,
+    )
 
 
 def render_videos(
     state: EmulatorState, request: Request, videos: list[VideoRecord]
 ) -> JSONResponse:
+    """`{"results": [Video, ...]}` with fresh signed URLs."""
     now = time.time()
-    base = str(request.base_url)
-    results = [
-        video_view(v, base_url=base, signer=state.signer, now=now, delay=state.config.index_delay)
-        for v in videos
-    ]
-    return JSONResponse({"results": results})
+    return JSONResponse({"results": [_view(state, request, v, now) for v in videos]})
 
 
 def _resolve_group(state: EmulatorState, tenant: str, group_id: str | None) -> str:
@@ -146,14 +152,7 @@ async def get_one(request: Request) -> Response:
     video = state.store.video(tenant, video_id)
     if video is None:
         raise Problem(404, f"Video {video_id!r} not found")
-    view = video_view(
-        video,
-        base_url=str(request.base_url),
-        signer=state.signer,
-        now=time.time(),
-        delay=state.config.index_delay,
-    )
-    return JSONResponse(view)
+    return JSONResponse(_view(state, request, video, time.time()))
 
 
 def _delete(state: EmulatorState, tenant: str, ids: list[str]) -> Response:
