@@ -234,7 +234,7 @@ class _Resolver:
     def _check_group(self, at: tuple[PathPart, ...], ref: str, known: set[str]) -> bool:
         if ref == DEFAULT_GROUP or ref in known or is_uuid(ref):
             return True
-        hint = suggest(ref, sorted(known)) or (
+        hint = suggest(ref, tuple(sorted(known))) or (
             f" (groups: {', '.join(sorted(known))})" if known else ""
         )
         self.error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jsonschema_rs
@@ -75,8 +76,12 @@ def format_path(at: Sequence[PathPart]) -> str:
     return text
 
 
-def suggest(word: str, choices: Sequence[str]) -> str:
-    """` (did you mean 'x'?)` when one of `choices` is close to `word`, else ``."""
+@lru_cache(maxsize=1024)
+def suggest(word: str, choices: tuple[str, ...]) -> str:
+    """` (did you mean 'x'?)` when one of `choices` is close to `word`, else ``.
+
+    Cached: one misspelled key repeated over 100k entries costs difflib one run.
+    """
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -86,7 +91,7 @@ def _retell(error: jsonschema_rs.ValidationError, at: _At, data: Any) -> list[_T
     kind = error.kind
     rule = _subschema(error.schema_path[:-1])
     if isinstance(kind, _Kind.AdditionalProperties):
-        allowed = sorted(rule.get("properties", {}))
+        allowed = tuple(sorted(rule.get("properties", {})))
         told: list[_Told] = []
         for name in kind.unexpected:
             hint = suggest(name, allowed) or f" (allowed: {', '.join(allowed)})"
