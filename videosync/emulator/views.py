@@ -49,7 +49,7 @@ def video_view(
             "video_start_timestamp_utc_ms": video.start_ms,
             "thumbnail": None,
             "thumbnails": None,
-            "description": f"Uploaded video file: {video.source}",
+            "description": f"Uploaded video file: {video.source}" if video.source else None,
             "source": video.source,
         },
     }
