@@ -91,9 +91,14 @@ def load_manifest(path: Path) -> Manifest:
             doc = read_yaml(path, file=str(path))
         except ManifestError as exc:
             raise ManifestInvalid([exc]) from None
-        manifest = _Resolver(path, doc).manifest()
-        # Freed while the collector still sleeps, or its first run would scan every node.
-        del doc
+        resolver = _Resolver(path, doc)
+        manifest = resolver.manifest()
+        errors = resolver.errors
+        # Freed while the collector still sleeps, or its first run would scan every node
+        # (which is also why problems are raised only out here).
+        del doc, resolver
+    if manifest is None:
+        raise ManifestInvalid(errors)
     return manifest
 
 
@@ -119,15 +124,17 @@ class _Resolver:
         self.keys: dict[str, tuple[int, Location]] = {}
         self.faulted: set[tuple[PathPart, ...]] = set()
 
-    def manifest(self) -> Manifest:
+    def manifest(self) -> Manifest | None:
+        """The manifest, or None when `self.errors` says why there is none."""
         data = self.doc.data
         if data is None:
             message = "the manifest is empty; start it with 'version: 1' and 'videos:'"
-            raise ManifestInvalid([ManifestError(message, self.doc.file)])
+            self.errors.append(ManifestError(message, self.doc.file))
+            return None
         if not isinstance(data, dict):
             got = "a list" if isinstance(data, list) else "a single value"
             self.error((), f"the manifest must be a mapping of version:, videos:, …, not {got}")
-            raise ManifestInvalid(self.errors)
+            return None
         schema_problems = check_schema(self.doc)
         self.errors.extend(p.error for p in schema_problems)
         # What the schema already faulted is not checked again: one error per mistake.
@@ -153,7 +160,7 @@ class _Resolver:
                         )
                     )
         if self.errors:
-            raise ManifestInvalid(self.errors)
+            return None
         return Manifest(
             path=self.path,
             root=Path(self.files.root),
