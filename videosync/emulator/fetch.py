@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import anyio
@@ -97,13 +98,7 @@ class Fetcher:
                 return
             await anyio.to_thread.run_sync(self._store.commit_file, temp, video_id)
             if not self._store.finish_video(
-                video_id,
-                ready_at=time.time(),
-                size=size,
-                width=info.width,
-                height=info.height,
-                avg_fps=info.avg_fps,
-                duration=info.duration,
+                video_id, ready_at=time.time(), size=size, **asdict(info)
             ):
                 # Deleted while downloading: drop the file we just put in place.
                 self._store.file_path(video_id).unlink(missing_ok=True)

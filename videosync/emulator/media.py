@@ -16,6 +16,8 @@ __all__ = ["MediaInfo", "NotAVideo", "probe"]
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """What the API's Video metadata says about the picture (field names = store columns)."""
+
     width: int
     height: int
     avg_fps: float | None

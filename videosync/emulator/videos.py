@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import asdict, dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,8 +63,21 @@ def _resolve_group(state: EmulatorState, tenant: str, group_id: str | None) -> s
     return group_id
 
 
-def _checked_fields(form: UploadForm) -> dict[str, Any]:
-    """Validate the upload's fields (all problems are 422) into the record's values."""
+@dataclass(frozen=True)
+class _UploadFields:
+    """An upload's validated form fields."""
+
+    video_name: str
+    source: str | None
+    start_ms: int | None
+    do_index: bool
+    thumbnails: bool
+    url: str
+    """The `video_url` to fetch, or "" for a file upload."""
+
+
+def _checked_fields(form: UploadForm) -> _UploadFields:
+    """Validate the upload's fields; every problem is a 422."""
     fields = form.fields
     url = fields.get("video_url", "").strip()
     if form.has_file == bool(url):
@@ -82,50 +96,59 @@ def _checked_fields(form: UploadForm) -> dict[str, Any]:
         if fields.get(start_field, "").strip():
             start_ms = parse_timestamp_ms(start_field, fields[start_field])
             break
-    return {
-        "video_name": name,
-        "source": url or form.filename,
-        "start_ms": start_ms,
-        "do_index": parse_bool("index", fields["index"]),
-        "thumbnails": parse_bool("enable_thumbnails", fields.get("enable_thumbnails", "false")),
-        "url": url,
-    }
+    return _UploadFields(
+        video_name=name,
+        source=url or form.filename,
+        start_ms=start_ms,
+        do_index=parse_bool("index", fields["index"]),
+        thumbnails=parse_bool("enable_thumbnails", fields.get("enable_thumbnails", "false")),
+        url=url,
+    )
 
 
 async def upload(request: Request) -> Response:
-    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch."""
+    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch.
+
+    A file's row is inserted only once the file is complete, fsynced, probed and renamed
+    into place; a URL's row at once (it is `pending` until the download finishes).
+    """
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     temp = state.store.temp_path()
     try:
         form = await receive_upload(request, temp, state.config.max_upload_bytes)
-        values = _checked_fields(form)
+        fields = _checked_fields(form)
         group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
-        video_id = str(uuid.uuid4())
-        url = values.pop("url")
-        common = {"video_id": video_id, "tenant": tenant, "group_id": group_id, **values}
-        if url:
-            state.store.add_video(VideoRecord(**common, created_at=time.time(), ready_at=None))
-            state.fetcher.start(video_id, url)
+        video = VideoRecord(
+            video_id=str(uuid.uuid4()),
+            tenant=tenant,
+            group_id=group_id,
+            video_name=fields.video_name,
+            source=fields.source,
+            start_ms=fields.start_ms,
+            do_index=fields.do_index,
+            thumbnails=fields.thumbnails,
+            created_at=time.time(),
+            ready_at=None,
+        )
+        if fields.url:
+            state.store.add_video(video)
+            state.fetcher.start(video.video_id, fields.url)
         else:
             try:
-                info = await anyio.to_thread.run_sync(probe, temp)
-                measured: dict[str, Any] = {
-                    "width": info.width,
-                    "height": info.height,
-                    "avg_fps": info.avg_fps,
-                    "duration": info.duration,
-                }
+                measured: dict[str, Any] = asdict(await anyio.to_thread.run_sync(probe, temp))
             except NotAVideo as exc:
                 measured = {"error": str(exc)}
-            await anyio.to_thread.run_sync(state.store.commit_file, temp, video_id)
+            await anyio.to_thread.run_sync(state.store.commit_file, temp, video.video_id)
             now = time.time()
             state.store.add_video(
-                VideoRecord(**common, created_at=now, ready_at=now, size=form.size, **measured)
+                replace(video, created_at=now, ready_at=now, size=form.size, **measured)
             )
     finally:
         temp.unlink(missing_ok=True)
-    return JSONResponse({"video_id": video_id, "status": "upload_initiated", "video_s3_url": None})
+    return JSONResponse(
+        {"video_id": video.video_id, "status": "upload_initiated", "video_s3_url": None}
+    )
 
 
 async def get_many(request: Request) -> Response:
