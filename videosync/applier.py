@@ -21,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,19 +30,19 @@ from videosync.client import VisionClient
 from videosync.errors import ApiError, ConnectionFailed, NotFound, VideosyncError
 from videosync.hashing import HashCache, new_hasher, prefixed
 from videosync.journal import Journal
-from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec, save_lockfile
+from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
 from videosync.model import RemoteVideo
 from videosync.plan import Action, Plan, Step
 from videosync.progress import Outcome, Reporter, SilentReporter
 from videosync.recovery import (
     GroupIntent,
     UploadIntent,
-    done_record,
     journal_path,
     matches_upload,
     orphan_key,
     utc_now,
 )
+from videosync.runrecord import RunRecord
 from videosync.uploadstream import Hasher
 
 __all__ = ["Applier", "ApplyOptions", "ApplyResult"]
@@ -138,22 +137,25 @@ class Applier:
         self.client = client
         self.options = options or ApplyOptions()
         self.reporter = reporter or SilentReporter()
-        self.videos: dict[str, LockEntry] = dict(recorded.videos)
-        self.groups: dict[str, LockGroup] = dict(recorded.groups)
+        self.record = RunRecord(
+            recorded,
+            journal=Journal(journal_path(root)),
+            lock_path=lock_path,
+            every_seconds=self.options.checkpoint_seconds,
+            every_records=self.options.checkpoint_actions,
+        )
         # Copies on the server before this run are never taken for one of its uploads.
         self._preexisting = {v.video_id for v in remote_videos}
         self._remote_group_ids = set(remote_group_ids)
-        self._journal = Journal(journal_path(root))
-        self._open: dict[int, UploadIntent | GroupIntent] = {}
-        self._next_intent = 0
-        self._since_checkpoint = 0
-        self._last_checkpoint = time.monotonic()
         self._outcomes: list[Outcome] = []
         self._uploaded: list[str] = []
         self._not_started = 0
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, self.options.parallelism))
+        # Uploads journal their intent while the uploads before them are in flight, so
+        # the fsync is off the critical path: at most 2N intents are open at once.
+        self._lookahead = asyncio.Semaphore(2 * max(1, self.options.parallelism))
         self._hashes = HashCache.for_manifest_dir(root)
 
     # --- control ------------------------------------------------------------------------
@@ -184,8 +186,8 @@ class Applier:
             await self._delete_videos([s.action for s in steps if s.op == "delete_video"])
             await self._phase([s for s in steps if s.op == "delete_group"])
         finally:
-            self._checkpoint()
-            self._journal.close()
+            await self.record.checkpoint()
+            self.record.close()
             self._hashes.save()
             self.reporter.end()
         return ApplyResult(
@@ -198,7 +200,7 @@ class Applier:
     async def _phase(self, steps: Sequence[Step]) -> None:
         if not steps:
             return
-        tasks = [asyncio.create_task(self._guarded(self._runner(step), step)) for step in steps]
+        tasks = [asyncio.create_task(self._guarded(step)) for step in steps]
         await asyncio.gather(*tasks, return_exceptions=True)
         self._not_started += sum(1 for t in tasks if t.cancelled())
 
@@ -212,76 +214,42 @@ class Applier:
             "delete_group": lambda: self._delete_group(action),
         }[step.op]
 
-    async def _guarded(self, run: Callable[[], Awaitable[None]], step: Step) -> None:
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """One of the `parallelism` places for a call to the API; none once stopping."""
         async with self._semaphore:
             if self._stopping:
-                self._not_started += 1
-                return
+                raise _NotStarted("the run is stopping")
             task = asyncio.current_task()
             assert task is not None
             self._inflight.add(task)
             try:
-                await run()
-            except _NotStarted as exc:
-                self._not_started += 1
-                log.info("%s not started: %s", step.action.key, exc)
-            except VideosyncError as exc:
-                verb = "failed"
-                self._finish(Outcome(verb, step.action.key, step.action.resource, error=str(exc)))
-            except OSError as exc:
-                self._finish(
-                    Outcome("failed", step.action.key, step.action.resource,
-                            error=f"cannot read the file: {exc.strerror or exc}")
-                )  # fmt: skip
+                yield
             finally:
                 self._inflight.discard(task)
 
-    # --- journal and lockfile ------------------------------------------------------------
-
-    def _intent(self, make: Callable[[int], UploadIntent | GroupIntent]) -> int:
-        self._next_intent += 1
-        intent = make(self._next_intent)
-        self._journal.append(intent.record())
-        self._open[intent.id] = intent
-        return intent.id
-
-    def _done(
-        self,
-        intent: int | None,
-        videos: dict[str, LockEntry | None] | None = None,
-        groups: dict[str, LockGroup | None] | None = None,
-    ) -> None:
-        """Journal a finished action first, then take it into the recorded state."""
-        self._journal.append(done_record(intent, videos, groups))
-        if intent is not None:
-            self._open.pop(intent, None)
-        for key, entry in (videos or {}).items():
-            if entry is None:
-                self.videos.pop(key, None)
+    async def _guarded(self, step: Step) -> None:
+        """Run one step; its failure is reported, never raised: the others go on."""
+        run = self._runner(step)
+        try:
+            if step.op == "upload":
+                async with self._lookahead:  # the upload takes its slot itself
+                    if self._stopping:
+                        raise _NotStarted("the run is stopping")
+                    await run()
             else:
-                self.videos[key] = entry
-        for ref, group in (groups or {}).items():
-            if group is None:
-                self.groups.pop(ref, None)
-            else:
-                self.groups[ref] = group
-        self._since_checkpoint += 1
-        if (
-            self._since_checkpoint >= self.options.checkpoint_actions
-            or time.monotonic() - self._last_checkpoint >= self.options.checkpoint_seconds
-        ):
-            self._checkpoint()
-
-    def _checkpoint(self) -> None:
-        """The lockfile rewritten atomically; the journal trimmed to the intents still open."""
-        save_lockfile(
-            self.lock_path,
-            Lockfile(videos=dict(sorted(self.videos.items())),
-                     groups=dict(sorted(self.groups.items()))),
-        )  # fmt: skip
-        self._journal.rewrite([i.record() for i in self._open.values()])
-        self._since_checkpoint = 0
-        self._last_checkpoint = time.monotonic()
+                async with self._slot():
+                    await run()
+        except _NotStarted as exc:
+            self._not_started += 1
+            log.info("%s not started: %s", step.action.key, exc)
+        except VideosyncError as exc:
+            self._finish(Outcome("failed", step.action.key, step.action.resource, error=str(exc)))
+        except OSError as exc:
+            self._finish(
+                Outcome("failed", step.action.key, step.action.resource,
+                        error=f"cannot read the file: {exc.strerror or exc}")
+            )  # fmt: skip
 
     def _finish(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
@@ -292,16 +260,16 @@ class Applier:
     async def _create_group(self, action: Action) -> None:
         assert action.group is not None
         spec = action.group
-        intent = self._intent(lambda i: GroupIntent(i, action.key, spec, utc_now()))
+        intent = await self.record.intent(lambda i: GroupIntent(i, action.key, spec, utc_now()))
         for _ in range(self.options.ambiguous_rounds):
             try:
                 made = await self.client.create_group(spec.name, spec.metadata)
                 break
             except ConnectionFailed as exc:
                 if not exc.ambiguous:
-                    self._done(intent)
+                    await self.record.done(intent)
                     raise
-                known = self._remote_group_ids | {g.group_id for g in self.groups.values()}
+                known = self._remote_group_ids | {g.group_id for g in self.record.groups.values()}
                 found = [
                     g for g in await self.client.list_groups()
                     if g.name == spec.name and g.group_id not in known
@@ -316,7 +284,7 @@ class Applier:
         else:
             raise VideosyncError("the group creation's answers were lost every time")
         group = LockGroup(made.group_id, made.name, dict(made.metadata))
-        self._done(intent, groups={action.key: group})
+        await self.record.done(intent, groups={action.key: group})
         self._finish(Outcome("created", action.key, "group", made.group_id))
 
     async def _update_group(self, action: Action) -> None:
@@ -325,7 +293,9 @@ class Applier:
         made = await self.client.update_group(
             action.group_id, name=spec.name, metadata=dict(spec.metadata)
         )
-        self._done(None, groups={action.key: LockGroup(made.group_id, made.name, made.metadata)})
+        await self.record.done(
+            None, groups={action.key: LockGroup(made.group_id, made.name, made.metadata)}
+        )
         self._finish(Outcome("updated", action.key, "group"))
 
     async def _delete_group(self, action: Action) -> None:
@@ -333,7 +303,7 @@ class Applier:
         if action.group_id in self._remote_group_ids:
             with contextlib.suppress(NotFound):  # gone already: what we wanted
                 await self.client.delete_group(action.group_id)
-        self._done(None, groups={action.key: None})
+        await self.record.done(None, groups={action.key: None})
         self._finish(Outcome("deleted", action.key, "group"))
 
     # --- uploads ------------------------------------------------------------------------
@@ -343,7 +313,7 @@ class Applier:
         assert action.spec is not None
         spec = action.spec
         if spec.group_id is None:
-            group = self.groups.get(spec.group)
+            group = self.record.groups.get(spec.group)
             if group is None:
                 raise _NotStarted(f"its group {spec.group} was not created")
             spec = replace(spec, group_id=group.group_id)
@@ -354,17 +324,24 @@ class Applier:
         path = self.root / spec.source.path if spec.source.path is not None else None
         st = path.stat() if path is not None else None
         replaces = action.video_id if action.kind == "replace" else None
-        intent = self._intent(
+        intent = await self.record.intent(
             lambda i: UploadIntent(
                 i, action.key, spec, replaces, st.st_size if st else None,
                 st.st_mtime_ns if st else None, action.protect, utc_now(),
             )
         )  # fmt: skip
-        self.reporter.upload_started(action.key, st.st_size if st else None)
         try:
-            video_id, size, digest = await self._send_settled(action.key, spec, path, intent)
-        finally:
-            self.reporter.upload_ended(action.key)
+            async with self._slot():
+                self.reporter.upload_started(action.key, st.st_size if st else None)
+                try:
+                    video_id, size, digest = await self._send_settled(
+                        action.key, spec, path, intent
+                    )
+                finally:
+                    self.reporter.upload_ended(action.key)
+        except _NotStarted:
+            await self.record.done(intent)  # nothing was sent: the intent is void
+            raise
         if path is not None and digest is None:
             digest = self._hashes.digest(path).split(":", 1)[1]
         entry = LockEntry(
@@ -373,13 +350,13 @@ class Applier:
             uploaded_at=utc_now(), protect=action.protect,
         )  # fmt: skip
         changes: dict[str, LockEntry | None] = {action.key: entry}
-        old = self.videos.get(action.key)
+        old = self.record.videos.get(action.key)
         if replaces is not None and old is not None:
             # Kept under a key no manifest has until it is deleted: a crash now cannot leak it.
             changes[orphan_key(action.key, replaces)] = replace(
                 old, video_id=replaces, protect=False
             )
-        self._done(intent, videos=changes)
+        await self.record.done(intent, videos=changes)
         self._uploaded.append(video_id)
         self._finish(Outcome("replaced" if replaces else "created", action.key, "video", video_id))
 
@@ -405,7 +382,7 @@ class Applier:
                 return await self._send(key, spec, path, progress, hasher)
             except ConnectionFailed as exc:
                 if not exc.ambiguous:
-                    self._done(intent)  # it did not reach the server: nothing to find
+                    await self.record.done(intent)  # it did not reach the server: nothing to find
                     raise
                 landed = await self._find_landed(key, spec)
                 log.info("%s: answer lost; %s", key, "found on the server" if landed else "resend")
@@ -414,7 +391,7 @@ class Applier:
                     whole = path is not None and sent == size and hashers
                     return landed.video_id, size, hashers[-1].hexdigest() if whole else None
             except ApiError:
-                self._done(intent)  # the server answered no: nothing was created
+                await self.record.done(intent)  # the server answered no: nothing was created
                 raise
         raise VideosyncError(
             "the upload's answer was lost every time and no copy was found; "
@@ -444,7 +421,7 @@ class Applier:
 
     async def _find_landed(self, key: str, spec: VideoSpec) -> RemoteVideo | None:
         """The single copy of this upload that reached the server despite a lost answer."""
-        known = self._preexisting | {e.video_id for e in self.videos.values()}
+        known = self._preexisting | {e.video_id for e in self.record.videos.values()}
         found = [
             v for v in await self.client.list_videos()
             if v.video_id not in known and matches_upload(v, key, spec)
@@ -466,7 +443,7 @@ class Applier:
             size = path.stat().st_size
             digest = self._hashes.digest(path)
         entry = LockEntry(action.video_id, spec, size, digest, utc_now(), action.protect)
-        self._done(None, videos={action.key: entry})
+        await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
 
     # --- deletes ------------------------------------------------------------------------
@@ -481,14 +458,14 @@ class Applier:
             assert action.video_id is not None
             if action.kind == "replace":
                 key = orphan_key(action.key, action.video_id)
-                if key not in self.videos:
+                if key not in self.record.videos:
                     continue  # its new copy was not uploaded: the old one stays, still recorded
             else:
                 key = action.key
             targets.append((key, action.video_id, action.key))
         gone = [t for t in targets if t[1] not in self._preexisting]
         if gone:
-            self._deleted(gone)
+            await self._deleted(gone)
         live = [t for t in targets if t[1] in self._preexisting]
         batches = [live[i : i + _DELETE_BATCH] for i in range(0, len(live), _DELETE_BATCH)]
         if batches:
@@ -512,9 +489,9 @@ class Applier:
                 for _, video_id, shown in batch:
                     self._finish(Outcome("failed", shown, "video", video_id, error=str(exc)))
                 return
-            self._deleted(batch)
+            await self._deleted(batch)
 
-    def _deleted(self, batch: Sequence[tuple[str, str, str]]) -> None:
-        self._done(None, videos={key: None for key, _, _ in batch})
+    async def _deleted(self, batch: Sequence[tuple[str, str, str]]) -> None:
+        await self.record.done(None, videos={key: None for key, _, _ in batch})
         for _, video_id, shown in batch:
             self._finish(Outcome("deleted", shown, "video", video_id))

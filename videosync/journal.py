@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,21 @@ class Journal:
 
     def append(self, record: Mapping[str, Any]) -> None:
         """Write one record durably: it survives a kill -9 the instant this returns."""
+        self.append_many([record])
+
+    def append_many(self, records: Sequence[Mapping[str, Any]]) -> None:
+        """Write several records durably with one write and one fsync (a group commit)."""
+        if not records:
+            return
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        line = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
-        # One write() of a whole line with O_APPEND: a crash leaves it whole or torn at the end.
-        os.write(self._fd, line.encode("utf-8"))
+        lines = "".join(
+            json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records
+        )
+        # One write() of whole lines with O_APPEND: a crash leaves them whole, or one torn
+        # line at the end.
+        os.write(self._fd, lines.encode("utf-8"))
         os.fsync(self._fd)
 
     def records(self) -> list[dict[str, Any]]:

@@ -1,0 +1,126 @@
+"""What an apply run has done so far: in memory, journaled durably, checkpointed to the lockfile.
+
+Every intent and done record is fsynced to the journal before the caller goes on, but not
+one fsync each: records from concurrent tasks are written and fsynced together, in a
+worker thread, while the event loop keeps the other uploads moving (a group commit). The
+lockfile is rewritten (atomically, also off the loop) every `every_seconds` or
+`every_records` done records and at the end, and the journal then trimmed to the intents
+still open, so the cost stays O(n) per checkpoint and O(n²/every_records) per run, never
+O(n²) per action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from videosync.journal import Journal
+from videosync.lockfile import LockEntry, Lockfile, LockGroup, save_lockfile
+from videosync.recovery import GroupIntent, UploadIntent, done_record
+
+__all__ = ["RunRecord"]
+
+Intent = UploadIntent | GroupIntent
+
+
+class RunRecord:
+    """The recorded state of one run, its journal and its lockfile."""
+
+    def __init__(
+        self,
+        recorded: Lockfile,
+        *,
+        journal: Journal,
+        lock_path: Path,
+        every_seconds: float = 5.0,
+        every_records: int = 200,
+    ) -> None:
+        self.videos: dict[str, LockEntry] = dict(recorded.videos)
+        self.groups: dict[str, LockGroup] = dict(recorded.groups)
+        self._journal = journal
+        self._lock_path = lock_path
+        self._every_seconds = every_seconds
+        self._every_records = every_records
+        self._open: dict[int, Intent] = {}
+        self._next_id = 0
+        self._pending: list[Mapping[str, Any]] = []
+        self._queued = 0  # sequence number of the last record queued
+        self._written = 0  # ... and of the last one written and fsynced
+        self._io = asyncio.Lock()  # one journal or lockfile write at a time
+        self._since_checkpoint = 0
+        self._last_checkpoint = time.monotonic()
+
+    async def _write(self, record: Mapping[str, Any]) -> None:
+        """Return once `record` is on disk; records queued meanwhile share the fsync."""
+        self._pending.append(record)
+        self._queued += 1
+        mine = self._queued
+        async with self._io:
+            if self._written >= mine:
+                return  # an earlier holder's batch carried it
+            batch, upto = self._pending, self._queued
+            self._pending = []
+            await asyncio.to_thread(self._journal.append_many, batch)
+            self._written = upto
+
+    async def intent(self, make: Callable[[int], Intent]) -> int:
+        """Journal an intent (durably) before the call it announces; its id."""
+        self._next_id += 1
+        intent = make(self._next_id)
+        self._open[intent.id] = intent
+        await self._write(intent.record())
+        return intent.id
+
+    async def done(
+        self,
+        intent: int | None,
+        videos: Mapping[str, LockEntry | None] | None = None,
+        groups: Mapping[str, LockGroup | None] | None = None,
+    ) -> None:
+        """Record a finished action (closing `intent`), durably; checkpoint when due."""
+        if intent is not None:
+            self._open.pop(intent, None)
+        for key, entry in (videos or {}).items():
+            if entry is None:
+                self.videos.pop(key, None)
+            else:
+                self.videos[key] = entry
+        for ref, group in (groups or {}).items():
+            if group is None:
+                self.groups.pop(ref, None)
+            else:
+                self.groups[ref] = group
+        await self._write(done_record(intent, videos, groups))
+        self._since_checkpoint += 1
+        if (
+            self._since_checkpoint >= self._every_records
+            or time.monotonic() - self._last_checkpoint >= self._every_seconds
+        ):
+            await self.checkpoint()
+
+    def lockfile(self) -> Lockfile:
+        return Lockfile(
+            videos=dict(sorted(self.videos.items())), groups=dict(sorted(self.groups.items()))
+        )
+
+    async def checkpoint(self) -> None:
+        """Rewrite the lockfile atomically, then trim the journal to the intents still open."""
+        self._since_checkpoint = 0
+        self._last_checkpoint = time.monotonic()
+        async with self._io:
+            # Taken under the lock, so every intent written so far is either still open
+            # (kept) or done (in the snapshot). Records still queued go in the next batch:
+            # replaying them over this lockfile changes nothing.
+            snapshot = self.lockfile()
+            still_open = [i.record() for i in self._open.values()]
+            await asyncio.to_thread(self._save, snapshot, still_open)
+
+    def _save(self, snapshot: Lockfile, still_open: list[dict[str, Any]]) -> None:
+        save_lockfile(self._lock_path, snapshot)
+        self._journal.rewrite(still_open)
+
+    def close(self) -> None:
+        self._journal.close()
