@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,19 @@ def test_sniffing_knows_the_containers(tmp_path: Path) -> None:
 )
 def test_readable_names_come_from_the_file_stem(path: str, name: str) -> None:
     assert readable_name(path) == name
+
+
+def test_init_skips_what_validate_would_refuse(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, sample_video: Path
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "far.mp4"
+    elsewhere.write_bytes(sample_video.read_bytes())
+    (tmp_path / "far.mp4").symlink_to(elsewhere)
+    os.mkfifo(tmp_path / "pipe.mp4")
+    result = init_manifest(tmp_path)
+    assert result.videos == ()
+    assert result.skipped == (
+        ("far.mp4", f"'far.mp4' leads outside the manifest's folder (to '{elsewhere.resolve()}')"),
+        ("pipe.mp4", "'pipe.mp4' is not a regular file"),
+    )
+    assert load_manifest(result.manifest).videos == ()

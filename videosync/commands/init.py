@@ -14,6 +14,7 @@ from pathlib import Path
 
 from videosync.errors import UsageError
 from videosync.manifest import MANIFEST_NAME
+from videosync.manifest_files import FileProblem, LocalFiles
 from videosync.schemas import schema_file
 from videosync.yamlread import format_scalar
 
@@ -87,6 +88,9 @@ def init_manifest(folder: Path, *, force: bool = False) -> InitResult:
 def _scan(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
     videos: list[str] = []
     skipped: list[tuple[str, str]] = []
+    # The loader's own checks, so every file written passes `validate` (inside the
+    # folder through symlinks too, regular, readable).
+    files = LocalFiles(folder)
     for dirpath, dirnames, filenames in os.walk(folder):
         # Hidden folders (.git, .videosync) are not media; sorted for a stable manifest.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -96,7 +100,10 @@ def _scan(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
                 continue
             file = Path(dirpath, name)
             rel = file.relative_to(folder).as_posix()
-            if not file.is_file():
+            try:
+                files.resolve(rel)
+            except FileProblem as exc:
+                skipped.append((rel, str(exc)))
                 continue
             try:
                 with file.open("rb") as handle:
