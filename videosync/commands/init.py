@@ -76,7 +76,7 @@ def init_manifest(folder: Path, *, force: bool = False) -> InitResult:
     Refuses (`UsageError`, exit 3) to overwrite an existing manifest unless `force`.
     """
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder")
+        raise UsageError(f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}")
     target = folder / MANIFEST_NAME
     if target.exists() and not force:
         raise UsageError(f"{target} already exists; use --force to overwrite it")
