@@ -1,9 +1,9 @@
 """The manifest's local files: `path` and `glob` entries resolved and checked on disk.
 
 A file must be inside the manifest's folder once `..` and symlinks are resolved, exist,
-and be a regular, readable file. Each file costs one `lstat` (plus one `access`); the real
-path of each folder is resolved once, however many files it holds, which keeps a
-100k-entry manifest fast.
+and be a regular, readable file. Each file costs one `lstat` (an `access` too only when
+its mode does not make it readable by all); the real path of each folder is resolved
+once, however many files it holds, which keeps a 100k-entry manifest fast.
 """
 
 from __future__ import annotations
