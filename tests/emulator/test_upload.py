@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import http.server
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -244,3 +249,48 @@ def test_video_url_that_cannot_be_fetched_as_video_ends_failed(
     assert response.status_code == 200
     emulator.wait_for_downloads()
     assert video(api, response.json()["video_id"])["indexing_status"] == "failed"
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A plain HTTP server on loopback serving a folder: (base URL, folder)."""
+    folder = tmp_path / "served"
+    folder.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_address[1]}", folder
+        server.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_video_url_that_hangs_or_is_too_large_ends_failed_with_the_reason_logged(
+    tmp_path: Path, file_server: tuple[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, folder = file_server
+    (folder / "big.mp4").write_bytes(b"x" * 5000)
+    config = EmulatorConfig(
+        data_dir=tmp_path / "data", api_keys=(API_KEY,), fetch_timeout=0.3, max_upload_bytes=4000
+    )
+    with (
+        socket.socket() as silent,  # takes connections into its backlog, never answers
+        start_emulator(config) as emulator,
+        httpx.Client(base_url=emulator.url, headers={"X-Api-Key": API_KEY}) as api,
+    ):
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        hanging = f"http://127.0.0.1:{silent.getsockname()[1]}/slow.mp4"
+        ids = [
+            api.post("/videos/upload", data={"video_url": url, "index": "true"}).json()["video_id"]
+            for url in (hanging, f"{base}/big.mp4")
+        ]
+        emulator.wait_for_downloads()
+
+        assert [video(api, i)["indexing_status"] for i in ids] == ["failed", "failed"]
+    assert f"downloading {hanging} took longer than 0.3 s" in caplog.text
+    assert f"{base}/big.mp4 is larger than 4000 bytes" in caplog.text
