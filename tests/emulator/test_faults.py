@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -57,8 +58,12 @@ def test_drop_before_the_body_ends_the_connection_and_has_no_effect(
 
 
 def test_drop_after_the_body_ends_the_connection_but_the_upload_took_effect(
-    emulator: RunningEmulator, api: httpx.Client, sample_video: Path
+    emulator: RunningEmulator,
+    api: httpx.Client,
+    sample_video: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     emulator.set_faults(fault_rate=1.0, kinds=("drop_after_body",))
 
     with pytest.raises(httpx.RemoteProtocolError):
@@ -67,6 +72,9 @@ def test_drop_after_the_body_ends_the_connection_but_the_upload_took_effect(
     emulator.set_faults(fault_rate=0.0)
     listed = api.post("/videos/get").json()["results"]
     assert [v["metadata"]["video_name"] for v in listed] == ["landed anyway"]
+    # An injected drop is logged as such, never as an internal error with a traceback.
+    assert "POST /videos/upload dropped" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def _outcomes(emulator: RunningEmulator, seed: int, requests: int) -> list[str]:

@@ -19,7 +19,12 @@ from starlette.types import ASGIApp
 from videosync import __version__
 from videosync.emulator import groups, videos
 from videosync.emulator.config import EmulatorConfig
-from videosync.emulator.faults import FaultInjector, FaultMiddleware, FaultSettings
+from videosync.emulator.faults import (
+    DroppedConnection,
+    FaultInjector,
+    FaultMiddleware,
+    FaultSettings,
+)
 from videosync.emulator.fetch import Fetcher
 from videosync.emulator.problems import Problem, problem_response
 from videosync.emulator.requestlog import RequestLogMiddleware, logger
@@ -87,6 +92,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DroppedConnection):
+        raise exc  # an injected drop on its way out to uvicorn, not an error of ours
     logger.exception("internal error in %s %s", request.method, request.url.path)
     return problem_response(500, f"Internal server error: {type(exc).__name__}")
 
