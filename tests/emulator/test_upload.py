@@ -90,10 +90,18 @@ def test_index_false_stays_pending(api: httpx.Client, sample_video: Path, value:
     assert video(api, uploaded(api, sample_video, index=value))["indexing_status"] == "pending"
 
 
-def test_unknown_fields_are_ignored(api: httpx.Client, sample_video: Path) -> None:
-    response = upload_file(api, sample_video, caption_mode="tagging_ad_video", whatever="x")
+def test_unknown_fields_are_ignored_even_when_sent_as_files(
+    api: httpx.Client, sample_video: Path
+) -> None:
+    with sample_video.open("rb") as f:
+        response = api.post(
+            "/videos/upload",
+            data={"video_name": "v", "index": "true", "caption_mode": "tagging_ad_video"},
+            files={"file": ("v.mp4", f), "thumbnail": ("t.bin", b"x" * 100_000)},
+        )
 
     assert response.status_code == 200
+    assert video(api, response.json()["video_id"])["indexing_status"] == "indexed"
 
 
 @pytest.mark.parametrize(

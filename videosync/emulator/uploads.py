@@ -51,6 +51,7 @@ class _Collector:
         self._disposition = b""
         self._name = ""
         self._into_file = False
+        self._ignored = False
         self._value = bytearray()
         self.problem: Problem | None = None
 
@@ -74,6 +75,8 @@ class _Collector:
         _, options = parse_options_header(self._disposition)
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         self._into_file = self._name == FILE_FIELD
+        # Another field sent as a file (it has a filename) is ignored, like unknown fields.
+        self._ignored = not self._into_file and b"filename" in options
         if self._into_file:
             if self.form.has_file:
                 self.problem = Problem(422, "Send exactly one 'file' part, not several")
@@ -82,7 +85,7 @@ class _Collector:
             self.form.filename = filename.decode("utf-8", "replace") if filename else None
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self.problem is not None:
+        if self.problem is not None or self._ignored:
             return
         if self._into_file:
             self.form.size += end - start
@@ -100,7 +103,7 @@ class _Collector:
                 )
 
     def on_part_end(self) -> None:
-        if not self._into_file and self._name:
+        if not self._into_file and not self._ignored and self._name:
             # The first value of a repeated field wins, as in FastAPI's Form().
             self.form.fields.setdefault(self._name, self._value.decode("utf-8", "replace"))
 
