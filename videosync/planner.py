@@ -21,6 +21,7 @@ from videosync.hashing import LocalFileState
 from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
 from videosync.plan import Action, Change, GroupSpec, Plan, apply_order, human_bytes, short_id
+from videosync.recovery import is_orphan_key
 
 __all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes"]
 
@@ -111,9 +112,12 @@ def compute_plan(
     for key in sorted(recorded.videos.keys() - desired_keys):
         rec = recorded.videos[key]
         gone = "" if rec.video_id in remote_by_id else " (already gone remotely)"
+        why = "removed from the manifest"
+        if is_orphan_key(key):  # recovery.py: a replace's old copy, kept until deleted
+            why = "an old copy a replace left to delete"
         video_actions.append(
             Action(
-                "video", "delete", key, "removed", f"removed from the manifest{gone}",
+                "video", "delete", key, "removed", f"{why}{gone}",
                 video_id=rec.video_id, protect=rec.protect,
             )
         )  # fmt: skip
