@@ -143,7 +143,9 @@ def test_one_emulator_per_data_dir(tmp_path: Path) -> None:
         start_emulator(_config(tmp_path / "data"))
 
 
-def test_client_disconnect_mid_upload_leaves_nothing(tmp_path: Path, sample_video: Path) -> None:
+def test_client_disconnect_mid_upload_leaves_nothing_and_blocks_nobody(
+    tmp_path: Path, sample_video: Path
+) -> None:
     data_dir = tmp_path / "data"
     with start_emulator(_config(data_dir)) as emulator:
         address = urlsplit(emulator.url)
@@ -161,6 +163,9 @@ def test_client_disconnect_mid_upload_leaves_nothing(tmp_path: Path, sample_vide
             deadline = time.monotonic() + 10
             while not any((data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
                 time.sleep(0.01)
+            # An upload in flight does not hold up other requests.
+            during = httpx.post(emulator.url + "/videos/get", headers={"X-Api-Key": API_KEY})
+            assert during.json() == {"results": []}
         deadline = time.monotonic() + 10
         while any((data_dir / "tmp").iterdir()) and time.monotonic() < deadline:
             time.sleep(0.01)
