@@ -52,6 +52,9 @@ def test_crash_between_a_replace_upload_and_its_delete_neither_leaks_nor_duplica
     assert actions["media/b.mp4"]["action"] == "noop"  # the new copy is recorded, not re-sent
     assert actions[orphan_key("media/b.mp4", old)]["action"] == "delete"
     assert actions[orphan_key("media/b.mp4", old)]["video_id"] == old
+    assert (
+        actions[orphan_key("media/b.mp4", old)]["reason"] == "an old copy a replace left to delete"
+    )
 
     assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
     lockfile = assert_converged(catalog, emulator)
