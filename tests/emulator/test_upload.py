@@ -158,6 +158,16 @@ def test_video_url_must_be_http_or_https(api: httpx.Client) -> None:
     assert _detail(response) == "video_url must be an http or https URL, not 'file:///etc/passwd'"
 
 
+def test_form_encoded_upload_over_a_mebibyte_is_413(api: httpx.Client) -> None:
+    response = api.post(
+        "/videos/upload",
+        data={"video_url": "http://127.0.0.1/x.mp4", "index": "true", "pad": "x" * 2**21},
+    )
+
+    assert response.status_code == 413
+    assert _detail(response) == "A form-encoded upload is limited to 1048576 bytes"
+
+
 def test_upload_into_an_unknown_group_is_404(api: httpx.Client, sample_video: Path) -> None:
     response = upload_file(api, sample_video, group_id="no-such-group")
 

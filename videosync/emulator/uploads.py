@@ -120,8 +120,13 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
     Raises `Problem` (422 malformed, 413 too large); `temp` may then hold a partial file.
     """
     kind, params = parse_options_header(request.headers.get("content-type", ""))
+    declared = request.headers.get("content-length", "")
+    length = int(declared) if declared.isdigit() else None
     if kind == b"application/x-www-form-urlencoded":
         # A `video_url` upload with no file, as `requests.post(url, data=...)` sends it.
+        # Starlette reads such a body whole, so only a small one is taken.
+        if length is not None and length > _FORM_OVERHEAD:
+            raise Problem(413, f"A form-encoded upload is limited to {_FORM_OVERHEAD} bytes")
         urlencoded = UploadForm()
         async with request.form() as form:
             for key, value in form.multi_items():
@@ -133,8 +138,7 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
         raise Problem(
             422, "Upload must be multipart/form-data (or a form-encoded body with video_url)"
         )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes + _FORM_OVERHEAD:
+    if length is not None and length > max_bytes + _FORM_OVERHEAD:
         raise Problem(413, f"File too large: this server accepts at most {max_bytes} bytes")
     out = temp.open("wb")
     try:
