@@ -26,6 +26,24 @@ __all__ = ["RunRecord"]
 Intent = UploadIntent | GroupIntent
 
 
+async def _finish_in_thread(fn: Callable[..., None], *args: Any) -> None:
+    """Run `fn` in a worker thread to its end, even if the awaiting task is cancelled.
+
+    A cancelled await would release the I/O lock while the thread still writes to the
+    journal's file descriptor, and the next checkpoint could close it under the thread.
+    """
+    work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+    cancelled = False
+    while not work.done():
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    work.result()
+
+
 class RunRecord:
     """The recorded state of one run, its journal and its lockfile."""
 
@@ -63,7 +81,7 @@ class RunRecord:
                 return  # an earlier holder's batch carried it
             batch, upto = self._pending, self._queued
             self._pending = []
-            await asyncio.to_thread(self._journal.append_many, batch)
+            await _finish_in_thread(self._journal.append_many, batch)
             self._written = upto
 
     async def intent(self, make: Callable[[int], Intent]) -> int:
@@ -116,7 +134,7 @@ class RunRecord:
             # replaying them over this lockfile changes nothing.
             snapshot = self.lockfile()
             still_open = [i.record() for i in self._open.values()]
-            await asyncio.to_thread(self._save, snapshot, still_open)
+            await _finish_in_thread(self._save, snapshot, still_open)
 
     def _save(self, snapshot: Lockfile, still_open: list[dict[str, Any]]) -> None:
         save_lockfile(self._lock_path, snapshot)

@@ -135,6 +135,32 @@ def test_first_ctrl_c_lets_the_upload_in_flight_finish_saves_and_exits_130(
     assert_converged(catalog, emulator)
 
 
+def test_second_ctrl_c_aborts_the_uploads_in_flight_and_the_next_run_finishes(
+    catalog: Path, emulator: RunningEmulator
+) -> None:
+    emulator.set_faults(latency_ms=1500)
+    proc = spawn(catalog, emulator.url, "apply", "--yes", "--parallelism", "2")
+    out, err = _Lines(proc.stdout), _Lines(proc.stderr)
+    assert out.wait_for("+ created group marketing"), out.text() + err.text()
+    time.sleep(0.2)  # two uploads are on their way (each call takes 1.5 s)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    assert err.wait_for("stopping: no new work; waiting for 2 action(s) in flight")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=20) == 130
+    assert time.monotonic() - started < 1.5  # did not wait for the uploads to end
+    stderr = err.text()
+    assert "aborting the actions in flight" in stderr
+    assert stderr.splitlines()[-1].startswith("Apply interrupted: 0 created")
+    out.text()
+    # The aborted uploads' intents are journaled: if a copy landed, it is adopted.
+    assert journal_path(catalog.parent).exists()
+    emulator.set_faults(latency_ms=0)
+    time.sleep(1.5)  # let the server finish the requests it had
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    assert_converged(catalog, emulator)
+
+
 def test_second_apply_is_refused_within_a_second_naming_the_holder(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
