@@ -5,80 +5,20 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import videosync
+from tests.apply.churn import Lines, churn, kill_at_random_instant
 from tests.apply.conftest import assert_converged, child_env, command, remote_videos, run, spawn
 from tests.conftest import API_KEY
 from videosync.emulator import RunningEmulator
 from videosync.lockfile import load_lockfile, lockfile_path
 from videosync.recovery import journal_path
-
-CHURN = """\
-version: 1
-groups:
-  clips:
-    name: Clips
-    metadata: {{round: {round}}}
-videos:
-  - glob: media/*.mp4
-    group: clips
-  - path: extra/x.mp4
-    group: {extra_group}
-"""
-
-
-class _Lines:
-    """The lines a subprocess writes to one of its pipes, read in a thread as they come."""
-
-    def __init__(self, pipe: object) -> None:
-        self.lines: list[str] = []
-        self._event = threading.Event()
-        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
-        self._thread.start()
-
-    def _read(self, pipe: object) -> None:
-        for line in pipe:  # type: ignore[attr-defined]
-            self.lines.append(line)
-            self._event.set()
-
-    def wait_for(self, prefix: str, timeout: float = 20.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(line.startswith(prefix) for line in self.lines):
-                return True
-            self._event.wait(0.01)
-            self._event.clear()
-        return False
-
-    def text(self) -> str:
-        self._thread.join(timeout=10)
-        return "".join(self.lines)
-
-
-def _churn(folder: Path, videos: list[Path], round_: int, rng: random.Random) -> None:
-    """Give the next apply work of every kind: replaces, a create or delete, a group update."""
-    media = folder / "media"
-    media.mkdir(parents=True, exist_ok=True)
-    for name in ("a", "b", "c", "d"):
-        if round_ == 0 or rng.random() < 0.5:
-            shutil.copyfile(rng.choice(videos), media / f"{name}.mp4")
-    extra = media / "e.mp4"
-    if extra.exists() and round_ % 2:
-        extra.unlink()
-    elif not extra.exists():
-        shutil.copyfile(rng.choice(videos), extra)
-    (folder / "extra").mkdir(exist_ok=True)
-    shutil.copyfile(videos[round_ % len(videos)], folder / "extra" / "x.mp4")
-    manifest = CHURN.format(round=round_, extra_group="clips" if round_ % 3 else "default")
-    (folder / "videosync.yaml").write_text(manifest, encoding="utf-8")
 
 
 @pytest.mark.slow
@@ -88,24 +28,17 @@ def test_kill_9_at_20_random_instants_then_one_apply_converges(
     folder = tmp_path / "churn"
     manifest = folder / "videosync.yaml"
     rng = random.Random(20)
-    emulator.set_faults(latency_ms=15)
-    killed_mid_run = 0
-    for round_ in range(20):
-        _churn(folder, more_videos, round_, rng)
-        proc = spawn(manifest, emulator.url, "apply", "--yes", "--parallelism", "2")
-        out = _Lines(proc.stdout)
-        assert out.wait_for("Plan: "), out.text()
-        time.sleep(rng.uniform(0.0, 0.3))
-        proc.kill()
-        proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
-        killed_mid_run += not any(line.startswith("Apply complete") for line in out.text())
+    emulator.set_faults(latency_ms=40)  # widens the windows between the calls
+    killed_mid_run = round_ = 0
+    while killed_mid_run < 20:  # 20 instants inside a run (a kill after its end is spare)
+        assert round_ < 40, f"only {killed_mid_run} of {round_} kills fell inside a run"
+        churn(folder, more_videos, round_, rng)
+        killed_mid_run += kill_at_random_instant(manifest, emulator.url, API_KEY, rng, window=0.2)
         done = videosync.apply(manifest, api_url=emulator.url, api_key=API_KEY)
         assert done.ok, (round_, done.result)
         assert_converged(manifest, emulator)
         assert not journal_path(folder).exists()
-    assert killed_mid_run >= 15  # the instants fell inside the runs, not after them
+        round_ += 1
 
 
 def test_first_ctrl_c_lets_the_upload_in_flight_finish_saves_and_exits_130(
@@ -113,7 +46,7 @@ def test_first_ctrl_c_lets_the_upload_in_flight_finish_saves_and_exits_130(
 ) -> None:
     emulator.set_faults(latency_ms=300)
     proc = spawn(catalog, emulator.url, "apply", "--yes", "--parallelism", "1")
-    out, err = _Lines(proc.stdout), _Lines(proc.stderr)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
     assert out.wait_for("+ created group marketing"), out.text() + err.text()
     time.sleep(0.1)  # the first upload is on its way (each call takes 300 ms)
     proc.send_signal(signal.SIGINT)
@@ -140,7 +73,7 @@ def test_second_ctrl_c_aborts_the_uploads_in_flight_and_the_next_run_finishes(
 ) -> None:
     emulator.set_faults(latency_ms=1500)
     proc = spawn(catalog, emulator.url, "apply", "--yes", "--parallelism", "2")
-    out, err = _Lines(proc.stdout), _Lines(proc.stderr)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
     assert out.wait_for("+ created group marketing"), out.text() + err.text()
     time.sleep(0.2)  # two uploads are on their way (each call takes 1.5 s)
     started = time.monotonic()
@@ -192,7 +125,7 @@ def test_the_key_is_in_no_output_lockfile_journal_or_plan_file(
     seen: list[str] = []
     emulator.set_faults(latency_ms=100)
     proc = spawn(catalog, emulator.url, "-v", "apply", "--yes", "--parallelism", "1")
-    out, err = _Lines(proc.stdout), _Lines(proc.stderr)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
     assert out.wait_for("+ created media/")
     proc.kill()
     proc.wait()
