@@ -47,7 +47,7 @@ LOCKFILE_NAME = "videosync.lock"
 LOCKFILE_VERSION = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where an upload's bytes come from: a path relative to the manifest's folder, or a URL."""
 
@@ -66,7 +66,7 @@ class Source:
         return self.path if self.path is not None else f"{self.url}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VideoSpec:
     """The attributes a video is uploaded with; the API cannot change them afterwards."""
 
@@ -105,7 +105,7 @@ class VideoSpec:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LockEntry:
     """One uploaded video, under its manifest key."""
 
@@ -141,7 +141,7 @@ class LockEntry:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LockGroup:
     """A managed group videosync created, under the name the manifest gives it."""
 
@@ -153,7 +153,7 @@ class LockGroup:
         return {"group_id": self.group_id, "name": self.name, "metadata": dict(self.metadata)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lockfile:
     """The recorded state: what the last apply left on the server, by manifest key."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ def entry(
     """The lockfile entry of `v` as uploaded, optionally with different upload attributes."""
     spec = spec_of(v, group_id)
     if spec_changes:
-        spec = VideoSpec(**{**spec.__dict__, **spec_changes})
+        spec = replace(spec, **spec_changes)
     is_file = v.path is not None
     return v.key, LockEntry(
         video_id=video_id,
