@@ -65,7 +65,7 @@ BYTES_READ = ReadCounter()
 """Every byte `hash_file` has read in this process."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalFileState:
     """What the planner knows of a local file: its size, and its digest when it was needed."""
 

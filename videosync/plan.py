@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -44,7 +44,7 @@ Kind = Literal["create", "replace", "delete", "adopt", "update", "noop"]
 StepOp = Literal["create_group", "update_group", "upload", "adopt", "delete_video", "delete_group"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One attribute that differs: `attribute` is a dotted path (`metadata.campaign`)."""
 
@@ -56,7 +56,7 @@ class Change:
         return {"attribute": self.attribute, "old": self.old, "new": self.new}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupSpec:
     """The attributes of a managed group: what `create` sends and `update` sets."""
 
@@ -67,7 +67,7 @@ class GroupSpec:
         return {"name": self.name, "metadata": dict(self.metadata)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """What happens to one resource, and why, in words the person reading the plan uses.
 
@@ -130,7 +130,7 @@ class Action:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One API-level step of applying a plan; a replace is an upload then a delete_video."""
 
@@ -138,7 +138,7 @@ class Step:
     action: Action
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Summary:
     """Counts a person reads first."""
 
@@ -153,10 +153,10 @@ class Summary:
     group_delete: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fingerprints:
     """sha256 of what a plan was computed from; a mismatch makes a saved plan stale."""
 
@@ -196,7 +196,7 @@ def apply_order(action: Action) -> tuple[int, str, str]:
     return (_PHASE[(action.resource, action.kind)], action.key, action.video_id or "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     """What apply would do: every action in apply order, and why it may not be applied."""
 
