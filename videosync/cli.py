@@ -10,6 +10,8 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +45,21 @@ class Settings:
 
 def _api_key_from_env() -> str | None:
     return os.environ.get("REKA_API_KEY") or os.environ.get("VIDEOSYNC_API_KEY") or None
+
+
+@contextmanager
+def _endpoint(
+    settings: Settings, manifest: Path | None, api_url: str | None
+) -> Iterator[tuple[str, str | None]]:
+    """The API URL and key a command calls; `--api-url local` serves the emulator meanwhile."""
+    url = api_url or settings.api_url
+    if url != "local":
+        yield url, settings.api_key
+        return
+    from videosync.local import local_endpoint
+
+    with local_endpoint(manifest or settings.manifest) as endpoint:
+        yield endpoint.url, endpoint.api_key
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -90,6 +107,8 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
       videosync apply                carry the plan out and record it in videosync.lock
 
     The API key is read from REKA_API_KEY (or VIDEOSYNC_API_KEY) and never printed.
+    No key? --api-url local runs everything against the embedded emulator, offline,
+    with its data in .videosync/local/ beside the manifest.
 
     \b
     Exit codes: 0 ok or no changes, 1 error, 2 changes found (plan --detailed-exitcode),
@@ -260,14 +279,15 @@ def plan_command(
     from videosync.errors import PlanRefused
     from videosync.render import render
 
-    run = make_plan(
-        manifest or settings.manifest,
-        api_url=api_url or settings.api_url,
-        api_key=settings.api_key,
-        prune=prune,
-        allow_protected=allow_protected,
-        max_delete=max_delete,
-    )
+    with _endpoint(settings, manifest, api_url) as (url, key):
+        run = make_plan(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+        )
     fmt = "json" if as_json else fmt
     click.echo(render(run.plan, fmt, color=_use_color(fmt)), nl=False)
     if not run.plan.applicable:
@@ -294,9 +314,8 @@ def status_command(
     """
     from videosync.commands.status import render_status, status
 
-    result = status(
-        manifest or settings.manifest, api_url=api_url or settings.api_url, api_key=settings.api_key
-    )
+    with _endpoint(settings, manifest, api_url) as (url, key):
+        result = status(manifest or settings.manifest, api_url=url, api_key=key)
     click.echo(result.to_json() if as_json else render_status(result), nl=False)
 
 
@@ -392,20 +411,21 @@ def apply_command(
         return click.confirm("Apply these changes?", default=False)
 
     reporter = reporter_for(terminal=sys.stdout.isatty(), quiet=quiet)
-    done = apply(
-        manifest or settings.manifest,
-        api_url=api_url or settings.api_url,
-        api_key=settings.api_key,
-        plan_file=planfile,
-        parallelism=parallelism,
-        prune=prune,
-        allow_protected=allow_protected,
-        max_delete=max_delete,
-        confirm=confirm,
-        reporter=reporter,
-        wait=wait,
-        timeout=timeout,
-    )
+    with _endpoint(settings, manifest, api_url) as (url, key):
+        done = apply(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            plan_file=planfile,
+            parallelism=parallelism,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+            confirm=confirm,
+            reporter=reporter,
+            wait=wait,
+            timeout=timeout,
+        )
     if done.result is None:
         if not done.confirmed:
             click.echo("Apply cancelled: nothing was changed.", err=True)
@@ -439,13 +459,10 @@ def import_command(
     """
     from videosync.commands.importing import import_video
 
-    done = import_video(
-        manifest or settings.manifest,
-        key,
-        video_id,
-        api_url=api_url or settings.api_url,
-        api_key=settings.api_key,
-    )
+    with _endpoint(settings, manifest, api_url) as (url, api_key):
+        done = import_video(
+            manifest or settings.manifest, key, video_id, api_url=url, api_key=api_key
+        )
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     if settings.verbosity >= 0:

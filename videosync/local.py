@@ -1,0 +1,100 @@
+"""`--api-url local`: the embedded emulator, started for one command and stopped after it.
+
+A first run needs no account and no network: the emulator (`videosync.emulator`) serves on
+127.0.0.1 and an ephemeral port for the length of the command, with its data under
+`<manifest folder>/.videosync/local/`, so what one run uploads the next one lists. It is
+open (any key) and every run uses the same placeholder key, hence the same tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import filelock
+
+from videosync.errors import UsageError, VideosyncError
+from videosync.hashing import CACHE_DIR_NAME
+
+__all__ = [
+    "LOCAL",
+    "LOCAL_API_KEY",
+    "Endpoint",
+    "LocalEmulatorBusy",
+    "local_data_dir",
+    "local_endpoint",
+]
+
+LOCAL = "local"
+"""The `--api-url` value that selects the embedded emulator."""
+
+LOCAL_API_KEY = "videosync-local"
+"""Not a secret: the emulator is open; a fixed key keeps every run in one tenant."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a command sends its API calls, and with which key."""
+
+    url: str
+    api_key: str
+
+
+class LocalEmulatorBusy(VideosyncError):
+    """Another process serves the embedded emulator's data dir (one emulator per dir)."""
+
+    exit_code = 1
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"--api-url local: {self.data_dir} is in use by another videosync run "
+            "(or a `videosync emulator` on that folder); wait for it to finish and try again"
+        )
+
+
+def local_data_dir(manifest_path: Path) -> Path:
+    """The embedded emulator's data dir for the manifest at `manifest_path`."""
+    return manifest_path.absolute().parent / CACHE_DIR_NAME / "local"
+
+
+def _ignore_cache_dir(cache_dir: Path) -> None:
+    # The same note the hash cache leaves: machine-local data is never committed, even in
+    # a repository whose .gitignore does not list .videosync/.
+    ignore = cache_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
+
+
+@contextmanager
+def local_endpoint(manifest_path: Path, *, index_delay: float = 0.0) -> Iterator[Endpoint]:
+    """Serve the embedded emulator for the manifest at `manifest_path` while in the block.
+
+    Raises `LocalEmulatorBusy` when another run already serves the same data dir.
+    """
+    # The emulator pulls in uvicorn, Starlette and PyAV: imported only when asked for.
+    from videosync.emulator import EmulatorConfig, start_emulator
+
+    if not manifest_path.is_file():
+        # No manifest, no emulator (nor a .videosync/ left in a stray folder): the loader
+        # raises the error it gives for any command, exit 3.
+        from videosync.manifest import load_manifest
+
+        load_manifest(manifest_path)
+    data_dir = local_data_dir(manifest_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _ignore_cache_dir(data_dir.parent)
+    config = EmulatorConfig(data_dir=data_dir, open=True, index_delay=index_delay)
+    try:
+        emulator = start_emulator(config)
+    except UsageError as exc:
+        if isinstance(exc.__cause__, filelock.Timeout):
+            raise LocalEmulatorBusy(data_dir) from exc
+        raise
+    with emulator:
+        yield Endpoint(emulator.url, LOCAL_API_KEY)
