@@ -1,8 +1,10 @@
 """Write the example videos: `python scripts/make_media.py DIR` (`make media`).
 
-The files are generated, not committed: a few seconds each, deterministic, real H.264 MP4
-(PyAV with its bundled libx264). `DIR/clips/` holds the ones the manifest's glob examples
-match. Existing files are left as they are.
+This is how `examples/catalog/media/` was made: a few seconds each, real H.264 MP4 (PyAV
+with its bundled libx264). Those files are committed, not regenerated: the output is the
+same from run to run, but another libx264 or PyAV may encode other bytes, and a lockfile's
+content hashes must not depend on that. `DIR/clips/` holds the ones the manifest's glob
+matches. Existing files are left as they are.
 """
 
 from __future__ import annotations

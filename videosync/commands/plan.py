@@ -71,7 +71,10 @@ def require_api_key(api_key: str | None) -> str:
 def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     """List the whole catalog: one call for the videos, one for the groups."""
     if api_url == "local":
-        raise UsageError("--api-url local (the embedded emulator) is not available yet")
+        raise UsageError(
+            "api_url 'local' is resolved by the command line: in Python, serve the emulator "
+            "with videosync.local.local_endpoint(manifest) and pass its url and api_key"
+        )
     from videosync.client import SyncVisionClient
 
     started = time.perf_counter()
