@@ -1,103 +1,87 @@
-"""`make demo`: the emulator at work, with no account and no network.
+"""`make demo`: videosync on the example catalog, offline, with no API key.
 
-Generates the example videos if they are missing, starts the Vision API emulator in this
-process (127.0.0.1, a free port, a temporary data dir), uploads every example file the way
-the API docs do, waits until all are indexed and prints what the API now lists.
+Copies `examples/catalog/` to a temporary folder (so the repository stays clean and every
+run starts from scratch) and runs the real `videosync` command there, as a user would:
+validate → plan → apply → plan again (no changes) → status, each against the embedded
+emulator (`--api-url local`, its data in the copy's `.videosync/local/`). Every command
+is a new process, so the last plan also shows that the emulator's state persists.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-from videosync.emulator import EmulatorConfig, start_emulator
-from videosync.samplemedia import write_example_set
-
 ROOT = Path(__file__).resolve().parent.parent
-MEDIA = ROOT / "examples" / "catalog" / "media"
-DEMO_KEY = "demo-key"
-INDEX_DELAY = 0.4
-"""Seconds per indexing stage, so the demo shows pending → indexing → indexed."""
+CATALOG = ROOT / "examples" / "catalog"
+
+STEPS: tuple[tuple[tuple[str, ...], int, str], ...] = (
+    (("validate",), 0, "check the manifest: schema, files, keys, groups (no API call)"),
+    (
+        ("plan", "--api-url", "local", "--detailed-exitcode"),
+        2,
+        "what apply would do, and why (exit 2: there are changes)",
+    ),
+    (
+        ("apply", "--api-url", "local", "--yes", "--wait"),
+        0,
+        "upload, record path → video_id in videosync.lock, wait for indexing",
+    ),
+    (
+        ("plan", "--api-url", "local", "--detailed-exitcode"),
+        0,
+        "plan again: the catalog matches the manifest (exit 0)",
+    ),
+    (("status", "--api-url", "local"), 0, "each managed video and its remote status"),
+)
 
 
-def _upload(api: httpx.Client, path: Path) -> str:
-    key = path.relative_to(MEDIA.parent).as_posix()
-    with path.open("rb") as f:
-        response = api.post(
-            "/videos/upload",
-            data={"video_name": path.stem, "index": "true", "group_id": "default"},
-            files={"file": (key, f, "video/mp4")},
-        )
-    response.raise_for_status()
-    video_id: str = response.json()["video_id"]
-    print(f"  uploaded {key:<32} → {video_id}")
-    return video_id
+def _videosync() -> list[str]:
+    """The installed `videosync` command beside this Python, else `python -m videosync`."""
+    script = Path(sys.executable).parent / "videosync"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "videosync"]
 
 
-def _wait_indexed(
-    api: httpx.Client, ids: list[str], timeout: float = 30
-) -> list[dict[str, object]]:
-    started = time.monotonic()
-    last = ""
-    while True:
-        videos: list[dict[str, object]] = api.post("/videos/get", json={"video_ids": ids}).json()[
-            "results"
-        ]
-        states = sorted({str(v["indexing_status"]) for v in videos})
-        summary = ", ".join(states)
-        if summary != last:
-            print(f"  {time.monotonic() - started:4.1f} s  {summary}")
-            last = summary
-        if all(v["indexing_status"] in ("indexed", "failed") for v in videos):
-            return videos
-        if time.monotonic() - started > timeout:
-            raise SystemExit(f"demo: videos not indexed after {timeout:g} s")
-        time.sleep(0.1)
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    # The point of the demo: it runs with no key and never reaches the network.
+    for name in ("REKA_API_KEY", "VIDEOSYNC_API_KEY", "VIDEOSYNC_API_URL"):
+        env.pop(name, None)
+    return env
 
 
-def _table(videos: list[dict[str, object]]) -> None:
-    header = f"  {'source':<32} {'status':<8} {'size':>9} {'fps':>5} {'seconds':>7}"
-    print(header)
-    print("  " + "-" * (len(header) - 2))
-    for v in videos:
-        meta = v["metadata"]
-        assert isinstance(meta, dict)
-        size = f"{meta['width']}x{meta['height']}"
-        print(
-            f"  {meta['source']!s:<32} {v['indexing_status']!s:<8} {size:>9} "
-            f"{meta['avg_fps']!s:>5} {meta['duration']!s:>7}"
-        )
+def _copy_catalog(target: Path) -> Path:
+    # State a hand-run left in examples/catalog (git-ignored) is not part of the example.
+    ignore = shutil.ignore_patterns(".videosync", "videosync.lock")
+    return Path(shutil.copytree(CATALOG, target / "catalog", ignore=ignore))
 
 
 def main() -> int:
     started = time.monotonic()
-    files = write_example_set(MEDIA)
-    print(f"example media: {len(files)} H.264 files in {MEDIA.relative_to(ROOT)}/")
-    with tempfile.TemporaryDirectory(prefix="videosync-demo-") as data_dir:
-        config = EmulatorConfig(
-            data_dir=Path(data_dir), api_keys=(DEMO_KEY,), index_delay=INDEX_DELAY
-        )
-        with (
-            start_emulator(config) as emulator,
-            httpx.Client(base_url=emulator.url, headers={"X-Api-Key": DEMO_KEY}) as api,
-        ):
-            print(f"emulator: listening on {emulator.url} (data in a temporary dir)")
-            print("uploading (POST /videos/upload):")
-            ids = [_upload(api, path) for path in files]
-            print("indexing (POST /videos/get until every video is indexed):")
-            videos = _wait_indexed(api, ids)
-            print("the catalog as the API lists it:")
-            _table(videos)
-    failed = [v for v in videos if v["indexing_status"] != "indexed"]
-    print(
-        f"demo: {len(videos) - len(failed)} of {len(videos)} videos indexed "
-        f"in {time.monotonic() - started:.1f} s"
-    )
-    return 1 if failed else 0
+    command = _videosync()
+    env = _environment()
+    with tempfile.TemporaryDirectory(prefix="videosync-demo-") as tmp:
+        catalog = _copy_catalog(Path(tmp))
+        print(f"# a copy of examples/catalog in {catalog}; no API key, no network")
+        print(f"$ cd {catalog}", flush=True)
+        for args, expected, why in STEPS:
+            print(f"\n# {why}")
+            print(f"$ videosync {shlex.join(args)}", flush=True)
+            rc = subprocess.run([*command, *args], cwd=catalog, env=env, check=False).returncode
+            if rc != expected:
+                print(f"demo: `videosync {shlex.join(args)}` exited {rc}, expected {expected}")
+                return 1
+            print(f"# exit {rc}", flush=True)
+        lock = (catalog / "videosync.lock").read_text(encoding="utf-8")
+        print(f"\n# videosync.lock: {lock.count('video_id')} videos recorded, ready to commit")
+    print(f"demo: done in {time.monotonic() - started:.1f} s")
+    return 0
 
 
 if __name__ == "__main__":
