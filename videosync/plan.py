@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from videosync.errors import LockError, StalePlan
+from videosync.errors import LockError, StalePlan, UsageError
 from videosync.hashing import LocalFileState
 from videosync.lockfile import VideoSpec, schema_error, write_atomic
 from videosync.model import RemoteGroup, RemoteVideo
@@ -293,7 +293,10 @@ class Plan:
 
     def save(self, path: Path) -> None:
         """Write the plan file (`plan --out`), atomically."""
-        write_atomic(path, self.to_json().encode("utf-8"))
+        try:
+            write_atomic(path, self.to_json().encode("utf-8"))
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot write the plan file: {exc.strerror}") from exc
 
     @classmethod
     def load(cls, path: Path) -> Plan:

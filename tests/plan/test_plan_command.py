@@ -259,3 +259,13 @@ def test_status_as_json(
         "indexing_status": "indexed",
         "drift": "ok",
     }
+
+
+def test_unwritable_plan_file_is_one_line(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_file = catalog.parent / "no-such-dir" / "plan.json"
+    args = ("-f", str(catalog), "--api-url", emulator.url, "plan", "--out", str(out_file))
+    code, _, err = run(capsys, *args)
+    assert code == 3
+    assert err == f"error: {out_file}: cannot write the plan file: No such file or directory\n"
