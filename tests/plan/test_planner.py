@@ -107,6 +107,20 @@ VIDEO_CASES = [
         "replace", "changed", "the remote copy was moved to group elsewher…",
     ),
     Case(
+        "its managed group is gone and will be recreated",
+        [video("a.mp4", group="marketing")],
+        lock(entry(A, "v1", group="marketing", group_id="g-gone-01"),
+             groups={"marketing": LockGroup("g-gone-01", "Marketing", {})}),
+        [remote("v1", group_id="g-gone-01")],
+        "replace", "changed", "its group is being recreated",
+        groups=[managed("marketing", "Marketing")],
+    ),
+    Case(
+        "a file entry that was a URL",
+        [A], lock(entry(A, "v1", source=Source(url="https://example.com/a.mp4"))), [remote("v1")],
+        "replace", "changed", "source changed",
+    ),
+    Case(
         "remote copy has another name",
         [A], lock(entry(A, "v1")), [remote("v1", name="Renamed")],
         "replace", "changed", "the remote copy is named 'Renamed'",
@@ -322,6 +336,10 @@ GROUP_CASES = [
         "group removed from the manifest",
         [], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips")],
         "delete", "removed", "removed from the manifest",
+    ),
+    GroupCase(
+        "group removed, and already gone remotely",
+        [], LOCK_MKT, [], "delete", "removed", "removed from the manifest (already gone remotely)",
     ),
     GroupCase(
         "group now referenced by id is kept",
