@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.apply.conftest import assert_converged, remote_videos, run
@@ -275,3 +276,65 @@ def test_wait_reports_indexed_videos_and_fails_naming_a_failed_one(
     assert err == (
         f"waiting for 1 video(s) to be indexed…\nindexing failed for 1: media/b.mp4 ({new})\n"
     )
+
+
+def test_url_entry_is_uploaded_by_url_and_then_unchanged(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        source = client.upload_file(
+            catalog.parent / "media" / "b.mp4", name="source", filename="elsewhere.mp4"
+        ).video_id
+    answer = httpx.post(
+        f"{emulator.url}/videos/get", json={"video_ids": [source]}, headers={"X-Api-Key": API_KEY}
+    )
+    signed = answer.json()["results"][0]["url"]
+    catalog.write_text(f"version: 1\nvideos:\n  - url: '{signed}'\n    name: Remote clip\n")
+    out = _apply(capsys, catalog, emulator.url)
+    assert "+ created http://127.0.0.1:" in out
+    emulator.wait_for_downloads()
+    recorded = load_lockfile(lockfile_path(catalog)).videos[signed]
+    assert (recorded.spec.source.url, recorded.size, recorded.hash) == (signed, None, None)
+    code, out, _ = run(
+        capsys, "-f", str(catalog), "--api-url", emulator.url, "plan", "--detailed-exitcode"
+    )
+    assert (code, out.splitlines()[0]) == (0, "No changes. The catalog matches the manifest.")
+    assert out.splitlines()[1].startswith("1 remote video not managed by videosync left alone")
+
+
+def test_guards_refuse_the_whole_plan_before_any_change(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    more_videos: list[Path],
+) -> None:
+    _apply(capsys, catalog, emulator.url)
+    before = load_lockfile(lockfile_path(catalog))
+    shutil.copyfile(more_videos[0], catalog.parent / "media" / "c.mp4")  # c is protected
+    shutil.copyfile(more_videos[1], catalog.parent / "media" / "b.mp4")
+    args = ("-f", str(catalog), "--api-url", emulator.url, "apply", "--yes")
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert err.startswith("error: the plan cannot be applied: 1 protected entry would be replaced")
+    code, _, err = run(capsys, *args, "--allow-protected", "--max-delete", "1")
+    assert code == 1
+    assert "more than --max-delete 1 allows" in err
+    assert load_lockfile(lockfile_path(catalog)) == before  # nothing was changed
+    out = _apply(capsys, catalog, emulator.url, "--allow-protected")
+    assert "-/+ replaced media/c.mp4" in out
+    assert_converged(catalog, emulator)
+
+
+def test_prune_deletes_unmanaged_videos_in_the_groups_in_use(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _apply(capsys, catalog, emulator.url)
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        stray = client.upload_file(
+            catalog.parent / "media" / "b.mp4", name="stray", filename="stray.mp4"
+        ).video_id
+    _apply(capsys, catalog, emulator.url)  # without --prune it is left alone
+    assert stray in {v.video_id for v in remote_videos(emulator)}
+    out = _apply(capsys, catalog, emulator.url, "--prune")
+    assert f"- deleted {stray} ({stray[:8]}…)" in out
+    assert_converged(catalog, emulator)
