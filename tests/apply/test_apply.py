@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
 from videosync.client import SyncVisionClient
-from videosync.emulator import RunningEmulator
+from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.lockfile import load_lockfile, lockfile_path
 from videosync.recovery import journal_path
 
@@ -338,3 +339,35 @@ def test_prune_deletes_unmanaged_videos_in_the_groups_in_use(
     out = _apply(capsys, catalog, emulator.url, "--prune")
     assert f"- deleted {stray} ({stray[:8]}…)" in out
     assert_converged(catalog, emulator)
+
+
+def test_a_failing_action_does_not_stop_the_others_and_the_next_run_does_what_is_left(
+    catalog: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sizes = {p.name: p.stat().st_size for p in (catalog.parent / "media").iterdir()}
+    limit = sorted(sizes.values())[0]  # only the smallest file is accepted (413 for the rest)
+    config = EmulatorConfig(
+        data_dir=tmp_path / "data", api_keys=(API_KEY,), retry_after=0, max_upload_bytes=limit
+    )
+    args = ("-f", str(catalog), "apply", "--yes")
+    with start_emulator(config) as emulator:
+        code, out, err = run(capsys, "--api-url", emulator.url, *args)
+    assert code == 1
+    small = min(sizes, key=lambda name: sizes[name])
+    assert f"+ created media/{small} → " in out
+    failed = sorted(line.split(":")[0] for line in err.splitlines() if line.startswith("! "))
+    assert failed == sorted(f"! failed media/{n}" for n in sizes if n != small)
+    assert "HTTP 413" in err
+    assert err.splitlines()[-1].startswith(
+        f"Apply failed: {len(failed)} action(s) failed (1 created, 0 replaced"
+    )
+    assert set(load_lockfile(lockfile_path(catalog)).videos) == {f"media/{small}"}
+
+    with start_emulator(replace(config, max_upload_bytes=10**9)) as emulator:
+        code, out, err = run(capsys, "--api-url", emulator.url, *args)
+        assert (code, err) == (0, "")
+        created = sorted(
+            line.split(" → ")[0] for line in out.splitlines() if "created media" in line
+        )
+        assert created == sorted(f"+ created media/{n}" for n in sizes if n != small)
+        assert_converged(catalog, emulator)
