@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -69,8 +69,7 @@ class ApplyResult:
     not_started: int
     interrupted: bool
     uploaded: tuple[str, ...] = ()
-    """The video_ids uploaded or adopted by this run (for `--wait`)."""
-    notes: tuple[str, ...] = field(default=())
+    """The video_ids uploaded by this run (for `--wait`)."""
 
     @property
     def failed(self) -> tuple[Outcome, ...]:

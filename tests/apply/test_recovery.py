@@ -118,3 +118,18 @@ def test_import_of_a_missing_video_or_an_unknown_key_fails_in_one_line(
     code, out, err = run(capsys, *args, "media/nope.mp4", video_id)
     assert (code, err) == (3, "error: 'media/nope.mp4' is not an entry of videosync.yaml\n")
     assert not lockfile_path(catalog).exists()
+
+
+def test_a_copy_uploaded_without_a_journal_is_adopted_when_it_is_the_only_candidate(
+    catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog.write_text("version: 1\nvideos:\n  - path: media/b.mp4\n", encoding="utf-8")
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        landed = client.upload_file(
+            catalog.parent / "media" / "b.mp4", name="b.mp4", filename="media/b.mp4"
+        ).video_id
+    code, out, err = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "apply", "--yes")
+    assert (code, err) == (0, "")
+    assert f"~ adopted media/b.mp4 → {landed[:8]}…" in out
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos["media/b.mp4"].hash is not None
