@@ -23,12 +23,11 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from videosync.client import VisionClient
-from videosync.errors import ApiError, ConnectionFailed, NotFound, VideosyncError
-from videosync.hashing import HashCache, new_hasher, prefixed
+from videosync.errors import ConnectionFailed, NotFound, VideosyncError
+from videosync.hashing import HashCache, prefixed
 from videosync.journal import Journal
 from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
 from videosync.model import RemoteVideo
@@ -38,12 +37,11 @@ from videosync.recovery import (
     GroupIntent,
     UploadIntent,
     journal_path,
-    matches_upload,
     orphan_key,
     utc_now,
 )
 from videosync.runrecord import RunRecord
-from videosync.uploadstream import Hasher
+from videosync.uploading import Uploader
 
 __all__ = ["Applier", "ApplyOptions", "ApplyResult"]
 
@@ -108,12 +106,6 @@ class _NotStarted(Exception):
     """An action that cannot start because one it depends on did not finish."""
 
 
-def _start_datetime(start: str | None) -> datetime | None:
-    if start is None:
-        return None
-    return datetime.fromisoformat(start.removesuffix("Z")).replace(tzinfo=timezone.utc)
-
-
 class Applier:
     """Runs one plan once. `stop()` stops starting new work; `abort()` cancels what is in flight."""
 
@@ -156,6 +148,10 @@ class Applier:
         # the fsync is off the critical path: at most 2N intents are open at once.
         self._lookahead = asyncio.Semaphore(2 * max(1, self.options.parallelism))
         self._hashes = HashCache.for_manifest_dir(root)
+        self._uploader = Uploader(
+            client, self.record, preexisting=self._preexisting,
+            progress=self.reporter.upload_progress, rounds=self.options.ambiguous_rounds,
+        )  # fmt: skip
 
     # --- control ------------------------------------------------------------------------
 
@@ -333,19 +329,17 @@ class Applier:
             async with self._slot():
                 self.reporter.upload_started(action.key, st.st_size if st else None)
                 try:
-                    video_id, size, digest = await self._send_settled(
-                        action.key, spec, path, intent
-                    )
+                    sent = await self._uploader.upload(action.key, spec, path, intent)
                 finally:
                     self.reporter.upload_ended(action.key)
         except _NotStarted:
             await self.record.done(intent)  # nothing was sent: the intent is void
             raise
+        digest = prefixed(sent.digest) if sent.digest else None
         if path is not None and digest is None:
-            digest = self._hashes.digest(path).split(":", 1)[1]
+            digest = self._hashes.digest(path)  # only after a lost answer, rarely
         entry = LockEntry(
-            video_id=video_id, spec=spec, size=size,
-            hash=prefixed(digest) if digest else None,
+            video_id=sent.video_id, spec=spec, size=sent.size, hash=digest,
             uploaded_at=utc_now(), protect=action.protect,
         )  # fmt: skip
         changes: dict[str, LockEntry | None] = {action.key: entry}
@@ -356,81 +350,9 @@ class Applier:
                 old, video_id=replaces, protect=False
             )
         await self.record.done(intent, videos=changes)
-        self._uploaded.append(video_id)
-        self._finish(Outcome("replaced" if replaces else "created", action.key, "video", video_id))
-
-    async def _send_settled(
-        self, key: str, spec: VideoSpec, path: Path | None, intent: int
-    ) -> tuple[str, int | None, str | None]:
-        """Upload, settling lost answers by looking: (video_id, size, hex digest or None)."""
-        hashers: list[Hasher] = []
-        sent = 0
-
-        def hasher() -> Hasher:
-            hashers.append(new_hasher())
-            return hashers[-1]
-
-        def progress(n: int) -> None:
-            nonlocal sent
-            sent = n
-            self.reporter.upload_progress(key, n)
-
-        size = path.stat().st_size if path is not None else None
-        for _ in range(self.options.ambiguous_rounds):
-            try:
-                return await self._send(key, spec, path, progress, hasher)
-            except ConnectionFailed as exc:
-                if not exc.ambiguous:
-                    await self.record.done(intent)  # it did not reach the server: nothing to find
-                    raise
-                landed = await self._find_landed(key, spec)
-                log.info("%s: answer lost; %s", key, "found on the server" if landed else "resend")
-                if landed is not None:
-                    # The last attempt sent the whole file: its hasher saw exactly the bytes.
-                    whole = path is not None and sent == size and hashers
-                    return landed.video_id, size, hashers[-1].hexdigest() if whole else None
-            except ApiError:
-                await self.record.done(intent)  # the server answered no: nothing was created
-                raise
-        raise VideosyncError(
-            "the upload's answer was lost every time and no copy was found; "
-            "the next run looks again"
-        )
-
-    async def _send(
-        self,
-        key: str,
-        spec: VideoSpec,
-        path: Path | None,
-        progress: Callable[[int], None],
-        hasher: Callable[[], Hasher],
-    ) -> tuple[str, int | None, str | None]:
-        start = _start_datetime(spec.start)
-        if path is None:
-            result = await self.client.upload_url(
-                spec.source.url or "", name=spec.name, index=spec.index,
-                thumbnails=spec.thumbnails, start=start, group_id=spec.group_id,
-            )  # fmt: skip
-            return result.video_id, None, None
-        result = await self.client.upload_file(
-            path, name=spec.name, filename=key, index=spec.index, thumbnails=spec.thumbnails,
-            start=start, group_id=spec.group_id, progress=progress, hasher=hasher,
-        )  # fmt: skip
-        return result.video_id, result.size, result.digest
-
-    async def _find_landed(self, key: str, spec: VideoSpec) -> RemoteVideo | None:
-        """The single copy of this upload that reached the server despite a lost answer."""
-        known = self._preexisting | {e.video_id for e in self.record.videos.values()}
-        found = [
-            v for v in await self.client.list_videos()
-            if v.video_id not in known and matches_upload(v, key, spec)
-        ]  # fmt: skip
-        if len(found) > 1:
-            raise VideosyncError(
-                f"{len(found)} unrecorded copies of this entry are on the server; "
-                "delete all but one, then run again"
-            )
-        return found[0] if found else None
+        self._uploaded.append(sent.video_id)
+        verb = "replaced" if replaces else "created"
+        self._finish(Outcome(verb, action.key, "video", sent.video_id))
 
     async def _adopt(self, action: Action) -> None:
         """Record a copy an interrupted run uploaded (the planner found exactly one)."""
