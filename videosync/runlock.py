@@ -77,6 +77,10 @@ class RunLock:
 
     def __enter__(self) -> RunLock:
         self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self._lock_path.parent / ".gitignore"
+        if not ignore.exists():
+            # The lock, its note and the journal are machine-local: never to be committed.
+            ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
         try:
             self._lock.acquire()
         except filelock.Timeout as exc:

@@ -66,6 +66,7 @@ def test_apply_then_plan_is_empty(
     lockfile = assert_converged(catalog, emulator)
     assert lockfile.videos["media/intro.mp4"].spec.group_id == lockfile.groups["marketing"].group_id
     assert not journal_path(catalog.parent).exists()
+    assert (catalog.parent / ".videosync" / ".gitignore").read_text().endswith("\n*\n")
     _plan_is_empty(capsys, catalog, emulator.url)
     assert _apply(capsys, catalog, emulator.url) == (
         "No changes. The catalog matches the manifest.\n"
