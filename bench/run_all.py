@@ -1,0 +1,275 @@
+"""Run every benchmark in bench/ and print one table: target, figure, reference, ratio, verdict.
+
+    .venv/bin/python bench/run_all.py [--quick] [--only NAME,...] [--logs DIR]   (`make bench`)
+
+Each benchmark runs in its own process, one after the other (they share 2 cores, and
+each starts its own emulator); its whole output is kept in the logs folder, and the
+figures the table needs are read from it. `--quick` uses smaller sizes (128 MiB instead of
+1 GiB, 200 uploads instead of 1,000, 10 kills instead of 50, plans up to 10k entries):
+a few minutes instead of ~15, for a smoke run; the targets are for the full sizes. The
+start time of `videosync --help` is measured here, beside the interpreter's own start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VIDEOSYNC = Path(sys.executable).parent / "videosync"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a target of an issue and what this run measured for it."""
+
+    what: str
+    target: str
+    measured: str
+    reference: str
+    ratio: str
+    met: bool | None
+    """None: a figure shown for context, with no target of its own."""
+
+
+@dataclass(frozen=True)
+class Bench:
+    name: str
+    script: str
+    full: tuple[str, ...]
+    quick: tuple[str, ...]
+    rows: Callable[[str, bool], list[Row]]
+    """Reads the benchmark's output (and whether it ran quick) into rows."""
+
+
+def _find(pattern: str, text: str) -> re.Match[str]:
+    match = re.search(pattern, text, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"no line matching {pattern!r} in the output")
+    return match
+
+
+def _x(measured: float, reference: float) -> str:
+    return f"{measured / reference:.2f}x" if reference else "n/a"
+
+
+def _upload_rows(out: str, quick: bool) -> list[Row]:
+    size = _find(r"^file: (\d+) MiB", out).group(1)
+    curl = float(_find(r"^curl -F\s+([\d.]+) s", out).group(1))
+    plain = _find(r"^client\s+([\d.]+) s .*peak RSS\s+([\d.]+) MiB", out)
+    hashed = _find(r"^client \+ sha256\s+([\d.]+) s .*peak RSS\s+([\d.]+) MiB", out)
+    seconds, hashed_s = float(plain.group(1)), float(hashed.group(1))
+    rss = max(float(plain.group(2)), float(hashed.group(2)))
+    return [
+        Row(f"upload {size} MiB: wall", "≤ 1.2x curl -F", f"{seconds:.2f} s",
+            f"curl -F {curl:.2f} s", _x(seconds, curl), seconds <= 1.2 * curl),
+        Row(f"upload {size} MiB + sha256: wall", "(one read pass)", f"{hashed_s:.2f} s",
+            f"curl -F {curl:.2f} s", _x(hashed_s, curl), None),
+        Row(f"upload {size} MiB: client peak RSS", "≤ 120 MB", f"{rss:.1f} MiB",
+            f"file {size} MiB", _x(rss, float(size)), rss * 2**20 <= 120e6),
+    ]  # fmt: skip
+
+
+def _ingest_rows(out: str, quick: bool) -> list[Row]:
+    size = _find(r"^emulator ingest of (\d+) MiB", out).group(1)
+    idle = float(_find(r"server RSS idle: (\d+) MiB", out).group(1))
+    line = r"^\s+{}\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+(\d+) MiB"
+    curl, httpx = _find(line.format("curl -F"), out), _find(line.format("httpx"), out)
+    drain = _find(r"^\s+stack drain\s+([\d.]+)", out)
+    peak = max(float(curl.group(4)), float(httpx.group(4)))
+    curl_s, drain_s = float(curl.group(1)), float(drain.group(1))
+    return [
+        Row(f"emulator ingest {size} MiB: server peak RSS", "flat: tens of MB",
+            f"{peak:.0f} MiB", f"idle {idle:.0f} MiB", _x(peak, idle), peak <= 100),
+        Row(f"emulator ingest {size} MiB (curl -F): wall", "(the HTTP stack's own speed)",
+            f"{curl_s:.2f} s", f"stack drain {drain_s:.2f} s", _x(curl_s, drain_s), None),
+    ]  # fmt: skip
+
+
+def _hash_rows(out: str, quick: bool) -> list[Row]:
+    rows = []
+    for label in ("1 file of 1 GiB", "4 files of 256 MiB"):
+        m = _find(rf"^{label}\s*: sha256sum\s+(\d+) MB/s, videosync\s+(\d+) MB/s", out)
+        ref, ours = float(m.group(1)), float(m.group(2))
+        rows.append(
+            Row(f"first-plan hashing, {label}", "≥ 0.9x sha256sum", f"{ours:.0f} MB/s",
+                f"sha256sum {ref:.0f} MB/s", _x(ours, ref), ours >= 0.9 * ref)
+        )  # fmt: skip
+    return rows
+
+
+def _manifest_rows(out: str, quick: bool) -> list[Row]:
+    timings = {
+        int(m.group(1)): (float(m.group(2)), float(m.group(3)))
+        for m in re.finditer(r"^\s*(\d+)\s+[\d.]+\s+([\d.]+)s\s+([\d.]+)s", out, re.MULTILINE)
+    }
+    (ours, ref), (ours10, _) = timings[100_000], timings[10_000]
+    scale = ours / ours10
+    return [
+        Row("load+validate 100k entries", "≤ 3 s", f"{ours:.2f} s",
+            f"yaml.load (C) {ref:.2f} s", _x(ours, ref), ours <= 3),
+        Row("load+validate 100k/10k", "≤ 12", f"{scale:.1f}", f"10k {ours10:.2f} s",
+            f"{scale:.1f}x", scale <= 12),
+    ]  # fmt: skip
+
+
+def _plan_rows(out: str, quick: bool) -> list[Row]:
+    pattern = (
+        r"^\s*(\d+) entries: cold plan\s+([\d.]+) s .*warm plan\s+([\d.]+) s .*"
+        r"list calls ([\d.]+)s"
+    )
+    runs = {
+        int(m.group(1)): (float(m.group(2)), float(m.group(3)), float(m.group(4)))
+        for m in re.finditer(pattern, out, re.MULTILINE)
+    }
+    top = max(runs)
+    cold, warm, listing = runs[top]
+    full = top >= 100_000
+    rows = [
+        Row(f"plan {top // 1000}k entries, warm", "≤ 10 s at 100k", f"{warm:.2f} s",
+            f"its list calls {listing:.2f} s", _x(warm, listing), warm <= 10 if full else None),
+        Row(f"plan {top // 1000}k entries, cold (hashes all)", "(first plan of a clone)",
+            f"{cold:.2f} s", f"warm {warm:.2f} s", _x(cold, warm), None),
+    ]  # fmt: skip
+    below = max((n for n in runs if n < top), default=None)
+    if below is not None:
+        scale = warm / runs[below][1]
+        rows.append(
+            Row(f"plan {top // 1000}k/{below // 1000}k, warm", "≤ 12 (100k/10k)", f"{scale:.1f}",
+                f"{below // 1000}k {runs[below][1]:.2f} s", f"{scale:.1f}x",
+                scale <= 12 if full else None)
+        )  # fmt: skip
+    return rows
+
+
+def _throughput_rows(out: str, quick: bool) -> list[Row]:
+    files = _find(r"^(\d+) files", out).group(1)
+    pattern = (
+        r"^parallelism {}: videosync apply ([\d.]+) s, the docs' bulk upload example "
+        r"([\d.]+) s .*= ([\d.]+) s;"
+    )
+    p16, p2 = _find(pattern.format(16), out), _find(pattern.format(2), out)
+    ours16, ideal16 = float(p16.group(1)), float(p16.group(3))
+    ours2, docs2 = float(p2.group(1)), float(p2.group(2))
+    return [
+        Row(f"apply {files} uploads, parallelism 16", "≤ 1.3x ideal", f"{ours16:.2f} s",
+            f"ideal {ideal16:.2f} s", _x(ours16, ideal16), ours16 <= 1.3 * ideal16),
+        Row(f"apply {files} uploads, parallelism 2", "≤ 1.05x the docs' bulk upload",
+            f"{ours2:.2f} s", f"docs' example {docs2:.2f} s", _x(ours2, docs2),
+            ours2 <= 1.05 * docs2),
+    ]  # fmt: skip
+
+
+def _kill_rows(out: str, quick: bool) -> list[Row]:
+    m = _find(r"^(\d+) kill -9 instants \((\d+) inside a run.*; ([\d.]+) s per round", out)
+    return [
+        Row("kill -9 apply, then one apply converges", "every time",
+            f"{m.group(1)} of {m.group(1)} converged", f"{m.group(2)} kills inside a run",
+            "-", True),
+    ]  # fmt: skip
+
+
+BENCHES: tuple[Bench, ...] = (
+    Bench("upload", "upload.py", (), ("--size-mib", "128"), _upload_rows),
+    Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"),
+          _ingest_rows),
+    Bench("hash", "hash.py", (), (), _hash_rows),
+    Bench("manifest", "manifest_scale.py", (), (), _manifest_rows),
+    Bench("plan", "plan_scale.py", (), ("--sizes", "1000,10000"), _plan_rows),
+    Bench("throughput", "apply_throughput.py", (), ("--files", "200", "--repeat", "1"),
+          _throughput_rows),
+    Bench("kill", "apply_kill.py", (), ("--instants", "10"), _kill_rows),
+)  # fmt: skip
+
+
+def _seconds_to_run(args: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(args, stdout=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def help_start_rows(runs: int) -> list[Row]:
+    """`videosync --help` wall time against the interpreter starting and doing nothing."""
+    ours = _seconds_to_run([str(VIDEOSYNC), "--help"], runs)
+    bare = _seconds_to_run([sys.executable, "-c", "pass"], runs)
+    best, median = min(ours), statistics.median(ours)
+    return [
+        Row(f"`videosync --help` start (best/median of {runs})", "< 0.3 s",
+            f"{best:.3f} / {median:.3f} s", f"python -c pass {min(bare):.3f} s",
+            _x(best, min(bare)), median < 0.3),
+    ]  # fmt: skip
+
+
+def run_bench(bench: Bench, quick: bool, logs: Path) -> list[Row]:
+    args = [sys.executable, str(ROOT / "bench" / bench.script)]
+    args += bench.quick if quick else bench.full
+    log = logs / f"{bench.name}.log"
+    print(f"running {shlex.join(['bench/' + bench.script, *args[2:]])} …", end=" ", flush=True)
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        done = subprocess.run(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False)
+    elapsed = time.perf_counter() - started
+    print(f"{elapsed:.0f} s, exit {done.returncode}, log {log}", flush=True)
+    text = log.read_text(encoding="utf-8")
+    try:
+        if done.returncode != 0:
+            raise ValueError(f"exit {done.returncode}")
+        return bench.rows(text, quick)
+    except (ValueError, KeyError) as exc:
+        return [Row(bench.script, "", f"failed ({exc}; see {log})", "", "", False)]
+
+
+def render(rows: list[Row]) -> str:
+    """A Markdown table, padded so it reads as well in a terminal."""
+    verdict = {True: "met", False: "NOT MET", None: "-"}
+    header = ("benchmark", "target", "measured", "reference (same run)", "ratio", "")
+    cells = [header] + [
+        (r.what, r.target, r.measured, r.reference, r.ratio, verdict[r.met]) for r in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
+        for row in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
+    parser.add_argument("--only", default="", help="comma-separated: " +
+                        ",".join(["help", *(b.name for b in BENCHES)]))  # fmt: skip
+    parser.add_argument("--logs", type=Path, help="where each benchmark's output is kept")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    logs = args.logs or Path(tempfile.mkdtemp(prefix="videosync-bench-"))
+    logs.mkdir(parents=True, exist_ok=True)
+    mode = "quick (smaller sizes; targets are for the full ones)" if args.quick else "full"
+    print(f"videosync benchmarks, {mode}; logs in {logs}", flush=True)
+    rows = help_start_rows(5 if args.quick else 20) if not only or "help" in only else []
+    for bench in BENCHES:
+        if not only or bench.name in only:
+            rows += run_bench(bench, args.quick, logs)
+    print()
+    print(render(rows))
+    missed = [r for r in rows if r.met is False]
+    print(f"\n{len(rows) - len(missed)} of {len(rows)} rows met or informational; "
+          f"{len(missed)} not met")  # fmt: skip
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
