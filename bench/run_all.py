@@ -160,12 +160,15 @@ def _throughput_rows(out: str, quick: bool) -> list[Row]:
     p16, p2 = _find(pattern.format(16), out), _find(pattern.format(2), out)
     ours16, ideal16 = float(p16.group(1)), float(p16.group(3))
     ours2, docs2 = float(p2.group(1)), float(p2.group(2))
+    # The targets are for 1,000 uploads: at 200 (--quick) the command's fixed start-up
+    # (~0.5 s) is a large part of the ideal, so a quick run's rows carry no verdict.
     return [
         Row(f"apply {files} uploads, parallelism 16", "≤ 1.3x ideal", f"{ours16:.2f} s",
-            f"ideal {ideal16:.2f} s", _x(ours16, ideal16), ours16 <= 1.3 * ideal16),
+            f"ideal {ideal16:.2f} s", _x(ours16, ideal16),
+            None if quick else ours16 <= 1.3 * ideal16),
         Row(f"apply {files} uploads, parallelism 2", "≤ 1.05x the docs' bulk upload",
             f"{ours2:.2f} s", f"docs' example {docs2:.2f} s", _x(ours2, docs2),
-            ours2 <= 1.05 * docs2),
+            None if quick else ours2 <= 1.05 * docs2),
     ]  # fmt: skip
 
 
