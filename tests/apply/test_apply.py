@@ -185,7 +185,17 @@ def test_groups_created_updated_and_deleted_in_order(
     assert load_lockfile(lockfile_path(catalog)).groups == {}
 
 
-FAULTY = "version: 1\nvideos:\n  - glob: media/*.mp4\n"
+FAULTY = """\
+version: 1
+groups:
+  one: {{name: One, metadata: {{round: {round}}}}}
+  two: {{name: Two}}
+{extra}videos:
+  - glob: media/a/*.mp4
+    group: one
+  - glob: media/b/*.mp4
+    group: two
+"""
 
 
 def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
@@ -197,16 +207,19 @@ def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
 ) -> None:
     monkeypatch.setenv("REKA_API_KEY", API_KEY)
     folder = tmp_path / "faulty"
-    (folder / "media").mkdir(parents=True)
-    for video in more_videos:
-        shutil.copyfile(video, folder / "media" / video.name)
+    for half, videos in (("a", more_videos[:4]), ("b", more_videos[4:])):
+        (folder / "media" / half).mkdir(parents=True)
+        for video in videos:
+            shutil.copyfile(video, folder / "media" / half / video.name)
     manifest = folder / "videosync.yaml"
-    manifest.write_text(FAULTY, encoding="utf-8")
-    for seed in (1, 2):
-        if seed == 2:  # a second round with work of every kind: replace two, delete one
-            shutil.copyfile(more_videos[0], folder / "media" / more_videos[1].name)
-            shutil.copyfile(more_videos[2], folder / "media" / more_videos[3].name)
-            (folder / "media" / more_videos[5].name).unlink()
+    for seed in (1, 2, 3):
+        if seed > 1:  # work of every kind: replace two, delete one, update and delete groups
+            a, b = folder / "media" / "a", folder / "media" / "b"
+            shutil.copyfile(more_videos[seed], a / more_videos[1].name)
+            shutil.copyfile(more_videos[seed + 1], b / more_videos[5].name)
+            (b / more_videos[seed + 4].name).unlink()
+        extra = "  three: {name: Three}\n" if seed < 3 else ""
+        manifest.write_text(FAULTY.format(round=seed, extra=extra), encoding="utf-8")
         emulator.set_faults(fault_rate=0.2, seed=seed)
         code, out, err = run(
             capsys, "-f", str(manifest), "--api-url", emulator.url, "apply", "--yes",
@@ -215,6 +228,10 @@ def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
         emulator.set_faults(fault_rate=0.0)
         assert code == 0, out + err
         assert_converged(manifest, emulator)
+        with SyncVisionClient(emulator.url, API_KEY) as client:
+            groups = sorted((g.name, g.metadata) for g in client.list_groups())
+        expected = [("One", {"round": seed}), ("Two", {})]
+        assert groups == sorted(expected + ([("Three", {})] if seed < 3 else []))
     _plan_is_empty(capsys, manifest, emulator.url)
 
 
