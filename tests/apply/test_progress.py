@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.apply.conftest import assert_converged, child_env, command
+from tests.apply.conftest import assert_converged, child_env, command, remote_videos
 from videosync.emulator import RunningEmulator
 from videosync.progress import Outcome, PlainReporter
 
@@ -37,14 +37,21 @@ def test_plain_lines_name_the_action_the_key_and_the_video() -> None:
 
 
 def test_on_a_terminal_apply_draws_progress_bars(catalog: Path, emulator: RunningEmulator) -> None:
+    code, text = _on_terminal(command(catalog, emulator.url, "apply", "--yes"), None)
+    assert code == 0
+    assert "apply: 4 actions" in text  # the overall bar
+    assert "+ created media/intro.mp4 → " in text
+    assert "Apply complete: 3 created" in text
+    assert_converged(catalog, emulator)
+
+
+def _on_terminal(args: list[str], answer: bytes | None) -> tuple[int, str]:
+    """Run a command on a pseudo-terminal, typing `answer` at the first question."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        command(catalog, emulator.url, "apply", "--yes"),
-        stdin=follower,
-        stdout=follower,
-        stderr=follower,
+        args, stdin=follower, stdout=follower, stderr=follower,
         env={**child_env(), "COLUMNS": "120", "TERM": "xterm"},
-    )
+    )  # fmt: skip
     os.close(follower)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 30
@@ -56,10 +63,22 @@ def test_on_a_terminal_apply_draws_progress_bars(catalog: Path, emulator: Runnin
         if not data:
             break
         chunks.append(data)
+        if answer is not None and b"Apply these changes? [y/N]" in b"".join(chunks):
+            os.write(leader, answer)
+            answer = None
     os.close(leader)
-    assert proc.wait(timeout=30) == 0
-    text = b"".join(chunks).decode("utf-8", "replace")
-    assert "apply: 4 actions" in text  # the overall bar
-    assert "+ created media/intro.mp4 → " in text
+    return proc.wait(timeout=30), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_on_a_terminal_apply_asks_first_and_no_changes_nothing(
+    catalog: Path, emulator: RunningEmulator
+) -> None:
+    code, text = _on_terminal(command(catalog, emulator.url, "apply"), b"n\n")
+    assert code == 1
+    assert text.index("media/intro.mp4") < text.index("Apply these changes? [y/N]")
+    assert "Apply cancelled: nothing was changed." in text
+    assert remote_videos(emulator) == []
+    code, text = _on_terminal(command(catalog, emulator.url, "apply"), b"y\n")
+    assert code == 0
     assert "Apply complete: 3 created" in text
     assert_converged(catalog, emulator)
