@@ -40,8 +40,17 @@ __all__ = [
 PLAN_FORMAT_VERSION = 1
 
 Resource = Literal["video", "group"]
-Kind = Literal["create", "replace", "delete", "adopt", "update", "noop"]
-StepOp = Literal["create_group", "update_group", "upload", "adopt", "delete_video", "delete_group"]
+Kind = Literal["create", "replace", "delete", "adopt", "update", "move", "noop"]
+StepOp = Literal[
+    "create_group",
+    "update_group",
+    "upload",
+    "adopt",
+    "move",
+    "update_video",
+    "delete_video",
+    "delete_group",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +83,13 @@ class Action:
     `key` is the manifest key of a video, the manifest's name of a group, or, for an
     unmanaged video that `--prune` deletes, its video_id. `cause` is a machine-readable
     word for the reason (`new`, `gone`, `failed`, `changed`, `adopt`, `removed`,
-    `unmanaged`, `unchanged`). `video_id`/`group_id` name the existing remote resource the
-    action acts on (the old copy, for a replace). `blocked` says why a guard refuses it.
+    `unmanaged`, `unchanged`, `moved`, `protect`). `video_id`/`group_id` name the existing
+    remote resource the action acts on (the old copy, for a replace). `blocked` says why a
+    guard refuses it.
+
+    A `move` (an entry whose key changed, same content and upload attributes) and a video
+    `update` (only `protect` changed) touch nothing on the server: apply rewrites the
+    lockfile. `moved_from` is the key a move takes the recorded video from.
     """
 
     resource: Resource
@@ -92,6 +106,7 @@ class Action:
     """Bytes to upload (create and replace of a local file)."""
     protect: bool = False
     blocked: str | None = None
+    moved_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -108,6 +123,7 @@ class Action:
             "size": self.size,
             "protect": self.protect,
             "blocked": self.blocked,
+            "moved_from": self.moved_from,
         }
 
     @classmethod
@@ -127,6 +143,7 @@ class Action:
             size=data["size"],
             protect=data["protect"],
             blocked=data["blocked"],
+            moved_from=data.get("moved_from"),
         )
 
 
@@ -146,6 +163,9 @@ class Summary:
     replace: int = 0
     delete: int = 0
     adopt: int = 0
+    move: int = 0
+    update: int = 0
+    """Videos whose `protect` changed: recorded in the lockfile, nothing sent."""
     unchanged: int = 0
     upload_bytes: int = 0
     group_create: int = 0
@@ -185,6 +205,8 @@ _PHASE: dict[tuple[str, str], int] = {
     ("video", "create"): 1,
     ("video", "replace"): 1,
     ("video", "adopt"): 1,
+    ("video", "move"): 1,
+    ("video", "update"): 1,
     ("video", "noop"): 1,
     ("video", "delete"): 2,
     ("group", "delete"): 3,
@@ -233,6 +255,8 @@ class Plan:
             replace=count.get("replace", 0),
             delete=count.get("delete", 0),
             adopt=count.get("adopt", 0),
+            move=count.get("move", 0),
+            update=count.get("update", 0),
             unchanged=count.get("noop", 0),
             upload_bytes=upload,
             group_create=count.get("group_create", 0),
@@ -258,6 +282,10 @@ class Plan:
                     phases[2].append(Step("delete_video", a))
             elif a.kind == "adopt":
                 phases[1].append(Step("adopt", a))
+            elif a.kind == "move":
+                phases[1].append(Step("move", a))
+            elif a.kind == "update":
+                phases[1].append(Step("update_video", a))
             elif a.kind == "delete":
                 phases[2].append(Step("delete_video", a))
         return tuple(step for phase in phases for step in phase)

@@ -20,10 +20,12 @@ from videosync.guards import guard_group_delete, guard_protect, problems_of
 from videosync.hashing import LocalFileState
 from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.moves import movable_entries, move_action, move_candidates, take_move
 from videosync.plan import Action, Change, GroupSpec, Plan, apply_order, human_bytes, short_id
+from videosync.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
 from videosync.recovery import is_orphan_key
 
-__all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes"]
+__all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes", "move_candidates"]
 
 
 class DesiredState(Protocol):
@@ -73,12 +75,15 @@ def compute_plan(
     prune: bool = False,
     allow_protected: bool = False,
     max_delete: int | None = None,
+    max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
+    allow_empty: bool = False,
 ) -> Plan:
     """Decide one action per video and per managed group, with a reason, in apply order.
 
     `local` holds the state of every local file the manifest names, by key: its size, and
-    its digest wherever the lockfile recorded the same size for that key (elsewhere the
-    digest is not needed: a new key is a create, a new size a replace).
+    its digest wherever the lockfile recorded the same size for that key, and for the new
+    keys `move_candidates` names (elsewhere the digest is not needed: a new key is a
+    create, a new size a replace).
     """
     remote_videos = sorted(remote_videos, key=lambda v: v.video_id)
     remote_by_id = {v.video_id: v for v in remote_videos}
@@ -95,6 +100,9 @@ def compute_plan(
             by_source.setdefault(v.source, []).append(v)
 
     root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
+    desired_keys = {v.key for v in desired.videos}
+    movable = movable_entries(recorded, desired_keys, remote_by_id)
+    moved: set[str] = set()
     video_actions: list[Action] = []
     for dv in sorted(desired.videos, key=lambda v: v.key):
         spec = _spec(dv, desired.root, root_prefix, wanted, group_ids)
@@ -104,23 +112,21 @@ def compute_plan(
             if state is None:
                 raise ValueError(f"no local file state given for {dv.key!r}")
         rec = recorded.videos.get(dv.key)
-        if rec is None:
-            video_actions.append(_plan_new(dv, spec, state, by_source.get(dv.key, [])))
-        else:
+        if rec is not None:
             video_actions.append(_plan_recorded(dv, spec, rec, state, remote_by_id))
-    desired_keys = {v.key for v in desired.videos}
-    for key in sorted(recorded.videos.keys() - desired_keys):
-        rec = recorded.videos[key]
-        gone = "" if rec.video_id in remote_by_id else " (already gone remotely)"
-        why = "removed from the manifest"
-        if is_orphan_key(key):  # recovery.py: a replace's old copy, kept until deleted
-            why = "an old copy a replace left to delete"
-        video_actions.append(
-            Action(
-                "video", "delete", key, "removed", f"{why}{gone}",
-                video_id=rec.video_id, protect=rec.protect,
-            )
-        )  # fmt: skip
+            continue
+        same_source = by_source.get(dv.key, [])
+        # An interrupted upload of this very key is adopted rather than a move taken.
+        old_key = None
+        if not any(_adoptable(v, spec) for v in same_source):
+            old_key = take_move(movable, spec, state)
+        if old_key is None:
+            video_actions.append(_plan_new(dv, spec, state, same_source))
+        else:
+            moved.add(old_key)
+            video_actions.append(move_action(dv, spec, old_key, recorded.videos[old_key]))
+    gone_keys = sorted(recorded.videos.keys() - desired_keys - moved)
+    video_actions += [_delete(key, recorded.videos[key], remote_by_id) for key in gone_keys]
 
     adopted = {a.video_id for a in video_actions if a.kind == "adopt"}
     unmanaged = [v for v in unrecorded if v.video_id not in adopted]
@@ -139,7 +145,22 @@ def compute_plan(
     group_actions = [guard_group_delete(a, remote_videos, deleted) for a in group_actions]
     actions = tuple(sorted(group_actions + video_actions, key=apply_order))
     problems = problems_of(actions, remote_by_id, max_delete)
+    problems += rail_problems(
+        actions, recorded, desired_keys, remote_by_id.keys(),
+        max_delete_percent=max_delete_percent, allow_empty=allow_empty,
+    )  # fmt: skip
     return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
+
+
+def _delete(key: str, rec: LockEntry, remote: Mapping[str, RemoteVideo]) -> Action:
+    gone = "" if rec.video_id in remote else " (already gone remotely)"
+    why = "removed from the manifest"
+    if is_orphan_key(key):  # recovery.py: a replace's old copy, kept until deleted
+        why = "an old copy a replace left to delete"
+    return Action(
+        "video", "delete", key, "removed", f"{why}{gone}",
+        video_id=rec.video_id, protect=rec.protect,
+    )  # fmt: skip
 
 
 def _resolve_group(
@@ -319,6 +340,16 @@ def _plan_recorded(
             "video", "replace", dv.key, "changed", _describe(changes),
             changes=changes, video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
         )  # fmt: skip
+    if dv.protect != rec.protect:
+        # Recorded, so protection outlives the entry's removal from the manifest: lifting
+        # it takes an apply of `protect: false` first (or --allow-protected).
+        return Action(
+            "video", "update", dv.key, "protect",
+            f"protect: {_yaml_bool(rec.protect)} → {_yaml_bool(dv.protect)}, recorded in "
+            "the lockfile (nothing is sent)",
+            changes=(Change("protect", rec.protect, dv.protect),),
+            video_id=rec.video_id, spec=spec, protect=dv.protect,
+        )  # fmt: skip
     return Action(
         "video", "noop", dv.key, "unchanged", "unchanged",
         video_id=rec.video_id, spec=spec, protect=dv.protect,
@@ -351,6 +382,10 @@ def _content_changes(key: str, rec: LockEntry, state: LocalFileState | None) -> 
     if state.digest != rec.hash:
         return (Change("hash", rec.hash, state.digest),)
     return ()
+
+
+def _yaml_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def _describe(changes: Sequence[Change]) -> str:

@@ -130,7 +130,12 @@ def plan_of(
     local: Mapping[str, LocalFileState] | None = None,
     **options: Any,
 ) -> Plan:
-    """`compute_plan` where every local file is `SIZE` bytes with digest `H1` unless told."""
+    """`compute_plan` where every local file is `SIZE` bytes with digest `H1` unless told.
+
+    The empty-manifest rail is off unless asked for (`allow_empty=False`): these tests empty
+    small manifests on purpose; tests/rails tests the rails themselves.
+    """
+    options.setdefault("allow_empty", True)
     videos = list(videos)
     states = {v.key: LocalFileState(SIZE, H1) for v in videos if v.path is not None}
     states.update(local or {})

@@ -158,6 +158,8 @@ def plan_for(s: Scenario, world: World) -> Plan:
         local=s.local,
         prune=s.prune,
         allow_protected=True,
+        max_delete_percent=None,
+        allow_empty=True,
     )
 
 
@@ -194,6 +196,12 @@ def apply(plan: Plan, world: World, local: dict[str, LocalFileState]) -> None:
                 video_id, spec, state.size if state else None, state.digest if state else None,
                 protect=a.protect,
             )  # fmt: skip
+        elif step.op == "move":
+            assert a.spec is not None and a.moved_from is not None
+            old = world.lock.pop(a.moved_from)
+            world.lock[a.key] = replace(old, spec=a.spec, protect=a.protect)
+        elif step.op == "update_video":
+            world.lock[a.key] = replace(world.lock[a.key], protect=a.protect)
         elif step.op == "delete_video":
             assert a.video_id is not None
             world.remote.pop(a.video_id, None)

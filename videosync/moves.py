@@ -1,0 +1,115 @@
+"""Rename and move detection: an entry whose key changed is recorded anew, not re-uploaded.
+
+When a key leaves the manifest and a new key arrives with the same content digest and the
+same upload attributes (name, group, start, index, thumbnails; the URL for a URL entry), the
+plan `move`s the recorded video to the new key: apply rewrites the lockfile, no upload, no
+delete. The name must match too: the API cannot rename a video, so a renamed file whose
+name comes from its file name (the default) is a new upload and a delete, as before; give
+the entry an explicit `name:` to keep it. The server keeps the old key as the video's
+`metadata.source`, which nothing but crash recovery reads (and only for unrecorded copies).
+
+Only the candidates are hashed: new keys whose file has the size of a vanished entry
+(`move_candidates`), so a new file is still read once, as it uploads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+
+from videosync.hashing import LocalFileState
+from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec
+from videosync.model import DesiredVideo, RemoteVideo
+from videosync.plan import Action, Change
+from videosync.recovery import is_orphan_key
+
+__all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
+
+_MoveMatch = tuple[int | None, str | None, VideoSpec]
+
+
+def move_candidates(
+    recorded: Lockfile, desired_keys: Collection[str], sizes: Mapping[str, int]
+) -> dict[str, int]:
+    """The new keys whose file must be hashed because it may be a vanished entry, moved.
+
+    `sizes` maps the manifest's file keys to their size on disk. A key the lockfile does
+    not know is a candidate only when a file entry that left the manifest had the same
+    size: everything else new is a create without reading a byte (DESIGN.md, "one read
+    pass"). Returns key → size, the form `hashing.local_file_states` takes.
+    """
+    vanished_sizes = {
+        entry.size
+        for key, entry in recorded.videos.items()
+        if key not in desired_keys
+        and entry.size is not None
+        and entry.spec.source.path is not None
+        and not is_orphan_key(key)
+    }
+    if not vanished_sizes:
+        return {}
+    return {
+        key: size
+        for key, size in sizes.items()
+        if size in vanished_sizes and key not in recorded.videos
+    }
+
+
+def _match_of(spec: VideoSpec, size: int | None, digest: str | None) -> _MoveMatch:
+    # A file's path is not sent to the API (the key is), so it is no part of the match;
+    # a URL is what is uploaded, so it is.
+    if spec.source.path is not None:
+        spec = replace(spec, source=Source(path=""))
+    return (size, digest, spec)
+
+
+def movable_entries(
+    recorded: Lockfile, desired_keys: Collection[str], remote: Mapping[str, RemoteVideo]
+) -> dict[_MoveMatch, list[str]]:
+    """The vanished entries a new key can take over, by what a match must equal.
+
+    Only an entry whose remote copy is still there as recorded: a copy that is gone,
+    failed, renamed or moved on the server is not what the lockfile says it is.
+    """
+    movable: dict[_MoveMatch, list[str]] = {}
+    for key in sorted(recorded.videos.keys() - desired_keys):
+        rec = recorded.videos[key]
+        current = remote.get(rec.video_id)
+        if (
+            is_orphan_key(key)
+            or current is None
+            or current.indexing_status == "failed"
+            or current.group_id != rec.spec.group_id
+            or (current.name is not None and current.name != rec.spec.name)
+        ):
+            continue
+        if rec.spec.source.path is not None and (rec.size is None or rec.hash is None):
+            continue
+        movable.setdefault(_match_of(rec.spec, rec.size, rec.hash), []).append(key)
+    return movable
+
+
+def take_move(
+    movable: dict[_MoveMatch, list[str]], spec: VideoSpec, state: LocalFileState | None
+) -> str | None:
+    """The vanished key this new entry is a move of (taken, so it matches once), or None."""
+    if not movable or spec.group_id is None:
+        return None
+    if state is not None:
+        if state.digest is None:
+            return None  # not a candidate (no vanished entry of its size): a create
+        match = _match_of(spec, state.size, state.digest)
+    else:
+        match = _match_of(spec, None, None)
+    keys = movable.get(match)
+    return keys.pop(0) if keys else None
+
+
+def move_action(dv: DesiredVideo, spec: VideoSpec, old_key: str, rec: LockEntry) -> Action:
+    return Action(
+        "video", "move", dv.key, "moved",
+        f"moved from {old_key}: same content and upload attributes, so only the lockfile "
+        "changes (no upload, no delete)",
+        changes=(Change("key", old_key, dv.key),),
+        video_id=rec.video_id, spec=spec, protect=dv.protect, moved_from=old_key,
+    )  # fmt: skip
