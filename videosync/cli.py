@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -28,6 +28,11 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_BAD_INPUT = 3
+EXIT_LOCK_HELD = 4
+EXIT_REFUSED = 5
+"""A safety rail or guard refused the plan (errors.PlanRefused carries it)."""
+EXIT_PARTIAL = 6
+"""Some actions failed; the others were done and recorded."""
 EXIT_INTERRUPTED = 130
 
 DEFAULT_API_URL = "https://vision-agent.api.reka.ai"
@@ -111,8 +116,16 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
     with its data in .videosync/local/ beside the manifest.
 
     \b
-    Exit codes: 0 ok or no changes, 1 error, 2 changes found (plan --detailed-exitcode),
-    3 bad input (manifest, lockfile, arguments; nothing was sent).
+    Exit codes (plan, apply; CI can branch on them):
+      0  ok, or no changes
+      1  error (API, network, a stale saved plan, a failed --wait)
+      2  changes found (plan --detailed-exitcode)
+      3  bad input: manifest, lockfile or arguments (nothing was sent)
+      4  the lock is held by another apply
+      5  refused by a safety rail: --max-delete, --max-delete-percent, an empty
+         manifest (--allow-empty), protected entries (--allow-protected)
+      6  partial failure: some actions failed, the rest were done and recorded
+      130  interrupted (Ctrl-C)
     """
     verbosity = verbose - quiet
     _configure_logging(verbosity)
@@ -214,6 +227,43 @@ _api_url_override = click.option(
 )
 
 
+def _rail_options(command: Any) -> Any:
+    """The safety rails plan and apply share: each refusal names its numbers and its flag."""
+    options = [
+        click.option(
+            "--allow-protected",
+            is_flag=True,
+            help="Allow replacing or deleting `protect: true` entries (the flag recorded in "
+            "videosync.lock counts, even once the entry is gone from the manifest).",
+        ),
+        click.option(
+            "--max-delete",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="Refuse the plan if it deletes more than N videos (replaced copies included).",
+        ),
+        click.option(
+            "--max-delete-percent",
+            type=click.IntRange(0, 100),
+            default=50,
+            show_default=True,
+            metavar="P",
+            help="Refuse the plan if it deletes more than P% of the videos videosync.lock "
+            "manages (a single delete is never refused by this; 100 turns it off).",
+        ),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="Allow a manifest that resolves to no video at all while videosync.lock "
+            "manages some (it deletes them all).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command("plan")
 @_manifest_override
 @_api_url_override
@@ -242,16 +292,7 @@ _api_url_override = click.option(
     is_flag=True,
     help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
 )
-@click.option(
-    "--allow-protected", is_flag=True, help="Allow replacing or deleting `protect: true` entries."
-)
-@click.option(
-    "--max-delete",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="N",
-    help="Refuse the plan if it deletes more than N videos (replaced copies included).",
-)
+@_rail_options
 @click.pass_obj
 def plan_command(
     settings: Settings,
@@ -265,15 +306,22 @@ def plan_command(
     prune: bool,
     allow_protected: bool,
     max_delete: int | None,
+    max_delete_percent: int,
+    allow_empty: bool,
 ) -> int:
-    """Show what apply would upload, replace, adopt and delete, and why. Changes nothing.
+    """Show what apply would upload, replace, adopt, move and delete, and why. Changes nothing.
 
     One list call reads the catalog; files whose size and modification time are unchanged
     are not read again (their hashes are cached in .videosync/).
 
     \b
+    A renamed or moved file (same content and upload attributes, name included) is a
+    move: only videosync.lock changes. --format markdown never exceeds 65,000 characters.
+
+    \b
     Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes found with
-    --detailed-exitcode, 1 error or a plan a guard refuses, 3 bad input.
+    --detailed-exitcode, 1 error, 3 bad input, 5 refused by a safety rail (the plan is
+    still printed, with the reason).
     """
     from videosync.commands.plan import make_plan
     from videosync.errors import PlanRefused
@@ -287,6 +335,8 @@ def plan_command(
             prune=prune,
             allow_protected=allow_protected,
             max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
         )
     fmt = "json" if as_json else fmt
     click.echo(render(run.plan, fmt, color=_use_color(fmt)), nl=False)
@@ -351,16 +401,7 @@ def status_command(
     is_flag=True,
     help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
 )
-@click.option(
-    "--allow-protected", is_flag=True, help="Allow replacing or deleting `protect: true` entries."
-)
-@click.option(
-    "--max-delete",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="N",
-    help="Refuse the plan if it deletes more than N videos (replaced copies included).",
-)
+@_rail_options
 @click.pass_obj
 def apply_command(
     settings: Settings,
@@ -375,6 +416,8 @@ def apply_command(
     prune: bool,
     allow_protected: bool,
     max_delete: int | None,
+    max_delete_percent: int,
+    allow_empty: bool,
 ) -> int:
     """Make the catalog match the manifest: upload, replace, adopt, delete; record it all.
 
@@ -387,9 +430,10 @@ def apply_command(
     without uploading anything twice. The first Ctrl-C lets uploads in flight end.
 
     \b
-    Exit codes: 0 done or nothing to do, 1 an action failed (the next run does what is
-    left), a stale or refused plan, a held lock or a failed --wait, 3 bad input or no
-    --yes without a terminal, 130 interrupted.
+    Exit codes: 0 done or nothing to do, 1 error (a stale saved plan, a failed --wait,
+    cancelled at the prompt), 3 bad input or no --yes without a terminal, 4 the lock is
+    held by another apply, 5 refused by a safety rail, 6 some actions failed (the rest
+    were done and recorded; the next run does what is left), 130 interrupted.
     """
     from videosync.commands.apply import apply
     from videosync.errors import UsageError
@@ -421,6 +465,8 @@ def apply_command(
             prune=prune,
             allow_protected=allow_protected,
             max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
             confirm=confirm,
             reporter=reporter,
             wait=wait,
@@ -439,6 +485,8 @@ def apply_command(
         click.echo(done.wait.describe(done.names or {}), err=not done.wait.ok)
     if done.result.interrupted:
         return EXIT_INTERRUPTED
+    if done.result.failed:
+        return EXIT_PARTIAL
     return EXIT_OK if done.ok else EXIT_ERROR
 
 
@@ -609,6 +657,14 @@ def emulator_command(
 
 
 
+def _exit_code(exc: VideosyncError) -> int:
+    """The exit code of an error that ends a run (each error class carries its own)."""
+    from videosync.runlock import LockHeld
+
+    # runlock.LockHeld predates exit code 4 and carries a generic error's code.
+    return EXIT_LOCK_HELD if isinstance(exc, LockHeld) else exc.exit_code
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `videosync` console script."""
     verbose = any(a.startswith("-v") or a == "--verbose" for a in (argv or sys.argv[1:]))
@@ -629,7 +685,7 @@ def main(argv: list[str] | None = None) -> None:
         if verbose:
             traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(_exit_code(exc))
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if verbose:
             traceback.print_exc()

@@ -83,9 +83,10 @@ class LockError(VideosyncError):
 
 
 class PlanRefused(VideosyncError):
-    """A guard refuses the plan (protected entries, `--max-delete`): nothing was changed."""
+    """A guard or safety rail refuses the plan (protected entries, `--max-delete`,
+    `--max-delete-percent`, an empty manifest): nothing was changed."""
 
-    exit_code = 1
+    exit_code = 5
 
 
 class StalePlan(VideosyncError):

@@ -25,6 +25,7 @@ from videosync.journal import Journal
 from videosync.lockfile import lockfile_path, save_lockfile
 from videosync.plan import Plan, check_fingerprints
 from videosync.progress import Reporter, SilentReporter
+from videosync.rails import DEFAULT_MAX_DELETE_PERCENT
 from videosync.recovery import journal_path
 from videosync.runlock import RunLock
 
@@ -62,6 +63,8 @@ def apply(
     prune: bool = False,
     allow_protected: bool = False,
     max_delete: int | None = None,
+    max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
+    allow_empty: bool = False,
     confirm: Callable[[Plan], bool] | None = None,
     reporter: Reporter | None = None,
     wait: bool = False,
@@ -83,6 +86,7 @@ def apply(
         run = make_plan(
             manifest_path, api_url=api_url, api_key=key, prune=prune,
             allow_protected=allow_protected, max_delete=max_delete,
+            max_delete_percent=max_delete_percent, allow_empty=allow_empty,
         )  # fmt: skip
         plan = run.plan
         if saved is not None:

@@ -2,8 +2,8 @@
 
 The order is that of the exit codes: a bad manifest or lockfile, or no API key, fails
 (exit 3) before any API call; then the local files are stat'ed (and hashed only where the
-lockfile recorded the same size), then the remote catalog is listed with one call for
-videos and one for groups, whatever its size.
+lockfile recorded the same size, or where a new file may be a vanished entry moved), then
+the remote catalog is listed with one call for videos and one for groups, whatever its size.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from videosync.plan import (
     fingerprint_local,
     fingerprint_remote,
 )
+from videosync.rails import DEFAULT_MAX_DELETE_PERCENT
 
 if TYPE_CHECKING:
     from videosync.planner import DesiredState
@@ -119,6 +120,14 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     cache = HashCache.for_manifest_dir(manifest.root)
     started, read_before = time.perf_counter(), BYTES_READ.total
     states = local_file_states(paths, sizes, cache)
+    # A second, small pass: the new files that may be a vanished entry moved (same size).
+    from videosync.planner import move_candidates
+
+    sizes_now = {key: state.size for key, state in states.items()}
+    candidates = move_candidates(recorded, {v.key for v in manifest.videos}, sizes_now)
+    if candidates:
+        picked = {key: paths[key] for key in candidates}
+        states.update(local_file_states(picked, candidates, cache))
     cache.save()
     log.info(
         "checked %d local files, read %d bytes to hash, in %.2f s",
@@ -135,6 +144,8 @@ def make_plan(
     prune: bool = False,
     allow_protected: bool = False,
     max_delete: int | None = None,
+    max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
+    allow_empty: bool = False,
     remote: RemoteState | None = None,
 ) -> PlanRun:
     """Compute the plan for the manifest at `manifest_path` against the live catalog.
@@ -153,6 +164,8 @@ def make_plan(
             prune=prune,
             allow_protected=allow_protected,
             max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
             remote=remote,
         )
 
@@ -165,6 +178,8 @@ def _make_plan(
     prune: bool,
     allow_protected: bool,
     max_delete: int | None,
+    max_delete_percent: int | None,
+    allow_empty: bool,
     remote: RemoteState | None,
 ) -> PlanRun:
     from videosync.manifest import load_manifest
@@ -206,6 +221,8 @@ def _make_plan(
         prune=prune,
         allow_protected=allow_protected,
         max_delete=max_delete,
+        max_delete_percent=max_delete_percent,
+        allow_empty=allow_empty,
     )
     fingerprints = Fingerprints(
         manifest=fingerprint_bytes(manifest_bytes) or "",
