@@ -17,6 +17,7 @@ import filelock
 
 from videosync.errors import UsageError, VideosyncError
 from videosync.hashing import CACHE_DIR_NAME
+from videosync.runlock import LockHeld
 
 __all__ = [
     "LOCAL",
@@ -45,7 +46,8 @@ class Endpoint:
 class LocalEmulatorBusy(VideosyncError):
     """Another process serves the embedded emulator's data dir (one emulator per dir)."""
 
-    exit_code = 1
+    # The same situation as another run holding the lockfile's lock, so the same exit code.
+    exit_code = LockHeld.exit_code
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
