@@ -106,7 +106,7 @@ def test_second_apply_is_refused_within_a_second_naming_the_holder(
     started = time.monotonic()
     code, out, err = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "apply", "--yes")
     assert time.monotonic() - started < 1.0
-    assert (code, out) == (1, "")
+    assert (code, out) == (4, "")  # lock held
     assert err.startswith(
         f"error: videosync.lock is locked by another videosync run: pid {proc.pid} on "
         f"{os.uname().nodename} since "

@@ -129,7 +129,7 @@ def test_protected_entry_refuses_the_plan(
     text = catalog.read_text().replace("  - path: media/c.mp4\n    protect: true\n", "")
     catalog.write_text(text)
     code, out, err = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan")
-    assert code == 1
+    assert code == 5  # refused by a safety rail
     assert (
         "      ! blocked: protected (protect: true): not deleted without --allow-protected" in out
     )
@@ -147,8 +147,8 @@ def test_max_delete_refuses_a_larger_plan(
     apply_by_hand(catalog, emulator.url, API_KEY)
     catalog.write_text("version: 1\nvideos: []\n")
     args = ("-f", str(catalog), "--api-url", emulator.url, "plan", "--allow-protected")
-    code, _, err = run(capsys, *args, "--max-delete", "2")
-    assert code == 1
+    code, _, err = run(capsys, *args, "--allow-empty", "--max-delete", "2")
+    assert code == 5
     assert "this plan deletes 3 videos (3 deleted, 0 replaced), more than --max-delete 2" in err
 
 
