@@ -20,7 +20,7 @@ from dataclasses import replace
 from videosync.hashing import LocalFileState
 from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec
 from videosync.model import DesiredVideo, RemoteVideo
-from videosync.plan import Action, Change
+from videosync.plan import Action
 from videosync.recovery import is_orphan_key
 
 __all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
@@ -108,8 +108,7 @@ def take_move(
 def move_action(dv: DesiredVideo, spec: VideoSpec, old_key: str, rec: LockEntry) -> Action:
     return Action(
         "video", "move", dv.key, "moved",
-        f"moved from {old_key}: same content and upload attributes, so only the lockfile "
-        "changes (no upload, no delete)",
-        changes=(Change("key", old_key, dv.key),),
+        "same content and upload attributes under a new key: only the lockfile changes "
+        "(no upload, no delete)",
         video_id=rec.video_id, spec=spec, protect=dv.protect, moved_from=old_key,
     )  # fmt: skip

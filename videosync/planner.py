@@ -94,10 +94,7 @@ def compute_plan(
 
     recorded_ids = {e.video_id for e in recorded.videos.values()}
     unrecorded = [v for v in remote_videos if v.video_id not in recorded_ids]
-    by_source: dict[str, list[RemoteVideo]] = {}
-    for v in unrecorded:
-        if v.source:
-            by_source.setdefault(v.source, []).append(v)
+    by_source = _by_source(unrecorded)
 
     root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
     desired_keys = {v.key for v in desired.videos}
@@ -150,6 +147,14 @@ def compute_plan(
         max_delete_percent=max_delete_percent, allow_empty=allow_empty,
     )  # fmt: skip
     return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
+
+
+def _by_source(videos: Iterable[RemoteVideo]) -> dict[str, list[RemoteVideo]]:
+    by_source: dict[str, list[RemoteVideo]] = {}
+    for v in videos:
+        if v.source:
+            by_source.setdefault(v.source, []).append(v)
+    return by_source
 
 
 def _delete(key: str, rec: LockEntry, remote: Mapping[str, RemoteVideo]) -> Action:
@@ -345,8 +350,7 @@ def _plan_recorded(
         # it takes an apply of `protect: false` first (or --allow-protected).
         return Action(
             "video", "update", dv.key, "protect",
-            f"protect: {_yaml_bool(rec.protect)} → {_yaml_bool(dv.protect)}, recorded in "
-            "the lockfile (nothing is sent)",
+            "protect changed: recorded in the lockfile only (nothing is sent)",
             changes=(Change("protect", rec.protect, dv.protect),),
             video_id=rec.video_id, spec=spec, protect=dv.protect,
         )  # fmt: skip
@@ -382,10 +386,6 @@ def _content_changes(key: str, rec: LockEntry, state: LocalFileState | None) -> 
     if state.digest != rec.hash:
         return (Change("hash", rec.hash, state.digest),)
     return ()
-
-
-def _yaml_bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def _describe(changes: Sequence[Change]) -> str:

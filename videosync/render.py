@@ -2,18 +2,37 @@
 
 Colour is decided by the caller (the CLI knows whether stdout is a terminal and whether
 `NO_COLOR` is set); this module only honours the flag it is given.
+
+Markdown is for a pull-request comment, and GitHub refuses a comment over 65,536
+characters: `render_markdown` never returns more than `MARKDOWN_LIMIT`. Past it, the summary
+table, the problems and the destructive actions (delete, replace) stay in full and the rest
+is folded into counts; if even the destructive ones do not fit, as many as fit are listed
+and the note says how many are not.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from videosync.plan import Action, Change, Plan, Summary, human_bytes, short_id
 
-__all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_text", "summary_line"]
+__all__ = [
+    "FORMATS",
+    "MARKDOWN_LIMIT",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "summary_line",
+]
 
 FORMATS = ("text", "json", "markdown")
+
+MARKDOWN_LIMIT = 65_000
+"""Characters: GitHub's comment limit is 65,536; the rest is room for a bot's own header."""
 
 NO_CHANGES = "No changes. The catalog matches the manifest."
 
@@ -24,7 +43,10 @@ _STYLE: dict[str, tuple[str, str, str]] = {
     "delete": ("-", "delete", "31"),
     "adopt": ("~", "adopt", "36"),
     "update": ("~", "update", "33"),
+    "move": (">", "move", "36"),
 }
+
+_DESTRUCTIVE = ("delete", "replace")
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -35,9 +57,14 @@ def summary_line(summary: Summary) -> str:
     """`Plan: 3 to create, 1 to replace, 0 to delete, 1 to adopt (412.3 MB to upload).`"""
     line = (
         f"Plan: {summary.create} to create, {summary.replace} to replace, "
-        f"{summary.delete} to delete, {summary.adopt} to adopt "
-        f"({human_bytes(summary.upload_bytes)} to upload)"
+        f"{summary.delete} to delete, {summary.adopt} to adopt"
     )
+    # Shown only when there are some, so the line everyone knows keeps its shape.
+    if summary.move:
+        line += f", {summary.move} to move"
+    if summary.update:
+        line += f", {summary.update} to update"
+    line += f" ({human_bytes(summary.upload_bytes)} to upload)"
     if summary.group_create or summary.group_update or summary.group_delete:
         line += (
             f"; groups: {summary.group_create} to create, {summary.group_update} to update, "
@@ -60,10 +87,18 @@ def _change_line(change: Change) -> str:
     )
 
 
+def _what(action: Action) -> str:
+    if action.resource == "group":
+        return f"group {action.key}"
+    if action.moved_from is not None:
+        return f"{action.moved_from} → {action.key}"
+    return action.key
+
+
 def _title(action: Action) -> str:
-    what = f"group {action.key}" if action.resource == "group" else action.key
+    what = _what(action)
     notes = []
-    if action.video_id and action.kind in ("replace", "delete", "adopt"):
+    if action.video_id and action.kind in ("replace", "delete", "adopt", "move"):
         notes.append(f"video {short_id(action.video_id)}")
     if action.kind in ("create", "replace") and action.size:
         notes.append(human_bytes(action.size))
@@ -115,43 +150,125 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan) -> str:
-    """The plan as a pull-request comment: a summary table, then every change."""
+def _row(a: Action) -> str:
+    symbol, verb, _ = _STYLE[a.kind]
+    mark = "⛔" if a.blocked else ""
+    if a.resource == "group":
+        what = f"group `{a.key}`"
+    elif a.moved_from is not None:
+        what = f"`{a.moved_from}` → `{a.key}`"
+    else:
+        what = f"`{a.key}`"
+    reason = a.reason + (f" — **blocked**: {a.blocked}" if a.blocked else "")
+    return f"| {mark} | `{symbol}` {verb} | {_cell(what)} | {_cell(reason)} |"
+
+
+def _details_block(actions: Sequence[Action]) -> list[str]:
+    detailed = [a for a in actions if a.changes]
+    if not detailed:
+        return []
+    out = ["", f"<details><summary>Attribute changes ({len(detailed)})</summary>", ""]
+    for a in detailed:
+        out.append(f"- `{a.key}`")
+        out += [f"  - `{_cell(_change_line(c))}`" for c in a.changes]
+    return [*out, "", "</details>"]
+
+
+def _md_head(plan: Plan) -> list[str]:
     s = plan.summary()
     out = ["### videosync plan", ""]
     if not plan.has_changes:
-        out.append(f"**{NO_CHANGES}**")
-    else:
-        out += [
-            f"**{summary_line(s)}**",
-            "",
-            "| | create | replace | update | delete | adopt | unchanged |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            f"| videos | {s.create} | {s.replace} | - | {s.delete} | {s.adopt} | {s.unchanged} |",
-            f"| groups | {s.group_create} | - | {s.group_update} | {s.group_delete} | - | - |",
-            "",
-            "| | action | resource | reason |",
-            "|---|---|---|---|",
-        ]
-        for a in plan.changes:
-            symbol, verb, _ = _STYLE[a.kind]
-            mark = "⛔" if a.blocked else ""
-            what = f"group `{a.key}`" if a.resource == "group" else f"`{a.key}`"
-            reason = a.reason + (f" — **blocked**: {a.blocked}" if a.blocked else "")
-            out.append(f"| {mark} | `{symbol}` {verb} | {_cell(what)} | {_cell(reason)} |")
-        detailed = [a for a in plan.changes if a.changes]
-        if detailed:
-            out += ["", f"<details><summary>Attribute changes ({len(detailed)})</summary>", ""]
-            for a in detailed:
-                out.append(f"- `{a.key}`")
-                out += [f"  - `{_cell(_change_line(c))}`" for c in a.changes]
-            out += ["", "</details>"]
+        return [*out, f"**{NO_CHANGES}**"]
+    return [
+        *out,
+        f"**{summary_line(s)}**",
+        "",
+        "| | create | replace | update | delete | adopt | move | unchanged |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        f"| videos | {s.create} | {s.replace} | {s.update} | {s.delete} | {s.adopt} | {s.move} "
+        f"| {s.unchanged} |",
+        f"| groups | {s.group_create} | - | {s.group_update} | {s.group_delete} | - | - | - |",
+    ]
+
+
+def _md_tail(plan: Plan) -> list[str]:
+    out: list[str] = []
     if plan.unmanaged:
         out += ["", f"{plan.unmanaged} unmanaged remote video(s) left alone."]
     if plan.problems:
         out += ["", "> [!CAUTION]", "> This plan cannot be applied:"]
         out += [f"> - {_cell(p)}" for p in plan.problems]
-    return "\n".join(out) + "\n"
+    return out
+
+
+_TABLE_HEAD = ["", "| | action | resource | reason |", "|---|---|---|---|"]
+
+
+def _join(lines: Sequence[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """The plan as a pull-request comment: a summary table, then every change.
+
+    Never longer than `limit` characters (module docstring): what is left out is counted.
+    """
+    head, tail = _md_head(plan), _md_tail(plan)
+    changes = plan.changes
+    if not changes:
+        return _join(head + tail)
+    full = _join(head + _TABLE_HEAD + [_row(a) for a in changes] + _details_block(changes) + tail)
+    if len(full) <= limit:
+        return full
+    return _fitted(plan, head, tail, limit)
+
+
+def _fitted(plan: Plan, head: list[str], tail: list[str], limit: int) -> str:
+    """The comment cut to `limit`: destructive actions in full while they fit, the rest counted."""
+    destructive = [a for a in plan.changes if a.kind in _DESTRUCTIVE]
+    folded = Counter(
+        f"{a.kind} group" if a.resource == "group" else a.kind
+        for a in plan.changes
+        if a.kind not in _DESTRUCTIVE
+    )
+    counts = ", ".join(f"{n} {what}" for what, n in sorted(folded.items()))
+
+    def note(shown: int) -> list[str]:
+        lines = ["", "> [!NOTE]", "> This plan is too long for a pull-request comment: "
+                 f"it is cut to {limit:,} characters."]  # fmt: skip
+        if shown < len(destructive):
+            lines.append(
+                f"> Only {shown} of the {len(destructive)} deletes and replaces are listed "
+                f"below; {len(destructive) - shown} are not."
+            )
+        elif destructive:
+            lines.append("> Every delete and replace is listed below.")
+        if counts:
+            lines.append(f"> Not listed, only counted: {counts}.")
+        lines.append("> Run `videosync plan` (or `--json`) to see every action.")
+        return lines
+
+    # The longest the note can be is with every number at its largest: reserve that.
+    fixed = len(_join(head + note(0) + _TABLE_HEAD + tail)) + 2 * len(str(len(destructive)))
+    budget = limit - fixed
+    rows: list[str] = []
+    for a in destructive:
+        row = _row(a)
+        if len(row) + 1 > budget:
+            break
+        rows.append(row)
+        budget -= len(row) + 1
+    shown = destructive[: len(rows)]
+    details = _details_block(shown)
+    body = (_TABLE_HEAD + rows) if rows else []
+    if len(shown) == len(destructive) and len(_join(details)) <= budget:
+        body += details
+    text = _join(head + note(len(rows)) + body + tail)
+    if len(text) > limit:
+        # Head and tail alone are too long (an enormous problem list): cut the text itself.
+        cut = "\n\n> [!NOTE]\n> Cut at the comment limit: run `videosync plan` to see it all.\n"
+        text = text[: limit - len(cut)] + cut
+    return text
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:

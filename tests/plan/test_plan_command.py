@@ -186,7 +186,7 @@ def test_markdown_plan_is_a_pull_request_comment(
     code, out, _ = run(capsys, *args)
     assert code == 0
     assert out.startswith("### videosync plan\n\n**Plan: 3 to create,")
-    assert "| videos | 3 | 0 | - | 0 | 0 | 0 |" in out
+    assert "| videos | 3 | 0 | 0 | 0 | 0 | 0 | 0 |" in out  # create … move, unchanged
     assert "|  | `+` create | `media/intro.mp4` | new in the manifest |\n" in out
 
 
