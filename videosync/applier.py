@@ -83,9 +83,13 @@ class ApplyResult:
             if o.ok:
                 name = o.verb if o.resource == "video" else f"group {o.verb}"
                 count[name] = count.get(name, 0) + 1
+        lockfile_only = "".join(
+            f", {count[verb]} {verb}" for verb in ("moved", "updated") if count.get(verb)
+        )
         done = (
             f"{count.get('created', 0)} created, {count.get('replaced', 0)} replaced, "
-            f"{count.get('deleted', 0)} deleted, {count.get('adopted', 0)} adopted; groups: "
+            f"{count.get('deleted', 0)} deleted, {count.get('adopted', 0)} adopted"
+            f"{lockfile_only}; groups: "
             f"{count.get('group created', 0)} created, {count.get('group updated', 0)} updated, "
             f"{count.get('group deleted', 0)} deleted"
         )
@@ -177,7 +181,9 @@ class Applier:
         self.reporter.begin(len(steps), size)
         try:
             await self._phase([s for s in steps if s.op in ("create_group", "update_group")])
-            await self._phase([s for s in steps if s.op in ("upload", "adopt")])
+            await self._phase(
+                [s for s in steps if s.op in ("upload", "adopt", "move", "update_video")]
+            )
             await self._delete_videos([s.action for s in steps if s.op == "delete_video"])
             await self._phase([s for s in steps if s.op == "delete_group"])
         finally:
@@ -206,6 +212,8 @@ class Applier:
             "update_group": lambda: self._update_group(action),
             "upload": lambda: self._upload(action),
             "adopt": lambda: self._adopt(action),
+            "move": lambda: self._move(action),
+            "update_video": lambda: self._update_video(action),
             "delete_group": lambda: self._delete_group(action),
         }[step.op]
 
@@ -366,6 +374,26 @@ class Applier:
         entry = LockEntry(action.video_id, spec, size, digest, utc_now(), action.protect)
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
+
+    async def _move(self, action: Action) -> None:
+        """Record the video of `moved_from` under the entry's new key: nothing is sent."""
+        assert action.spec is not None and action.moved_from is not None
+        old = self.record.videos.get(action.moved_from)
+        if old is None:
+            raise VideosyncError(f"{action.moved_from} is no longer recorded; plan again")
+        spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
+        entry = replace(old, spec=spec, protect=action.protect)
+        await self.record.done(None, videos={action.key: entry, action.moved_from: None})
+        self._finish(Outcome("moved", action.key, "video", old.video_id))
+
+    async def _update_video(self, action: Action) -> None:
+        """Record a changed `protect`: nothing is sent."""
+        old = self.record.videos.get(action.key)
+        if old is None:
+            raise VideosyncError("it is no longer recorded; plan again")
+        entry = replace(old, protect=action.protect)
+        await self.record.done(None, videos={action.key: entry})
+        self._finish(Outcome("updated", action.key, "video", old.video_id))
 
     # --- deletes ------------------------------------------------------------------------
 

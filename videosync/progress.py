@@ -21,6 +21,7 @@ _SIGN = {
     "adopted": "~",
     "deleted": "-",
     "updated": "~",
+    "moved": "~",
     "failed": "!",
 }
 
@@ -30,7 +31,7 @@ class Outcome:
     """One finished action: what was done to which key, or why it failed."""
 
     verb: str
-    """created, replaced, adopted, deleted, updated, or failed."""
+    """created, replaced, adopted, moved, deleted, updated, or failed."""
     key: str
     resource: str = "video"
     video_id: str | None = None
@@ -47,7 +48,7 @@ class Outcome:
         sign = _SIGN[self.verb]
         if self.video_id is None:
             return f"{sign} {self.verb} {what}"
-        if self.verb == "deleted":
+        if self.verb in ("deleted", "moved", "updated"):
             return f"{sign} {self.verb} {what} ({short_id(self.video_id)})"
         return f"{sign} {self.verb} {what} → {short_id(self.video_id)}"
 

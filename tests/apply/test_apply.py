@@ -19,21 +19,26 @@ from videosync.lockfile import load_lockfile, lockfile_path
 from videosync.recovery import journal_path
 
 
-@pytest.fixture
-def requests_seen(caplog: pytest.LogCaptureFixture) -> list[str]:
+class RequestLog(list[str]):
     """The emulator's request log as `METHOD PATH STATUS` lines, in the order served."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture) -> None:
+        super().__init__()
+        self._caplog = caplog
+
+    def refresh(self) -> RequestLog:
+        self[:] = [
+            " ".join(r.getMessage().split()[:3])
+            for r in self._caplog.records
+            if r.name == "videosync.emulator"
+        ]
+        return self
+
+
+@pytest.fixture
+def requests_seen(caplog: pytest.LogCaptureFixture) -> RequestLog:
     caplog.set_level(logging.INFO, logger="videosync.emulator")
-
-    class Lines(list[str]):
-        def refresh(self) -> Lines:
-            self[:] = [
-                " ".join(r.getMessage().split()[:3])
-                for r in caplog.records
-                if r.name == "videosync.emulator"
-            ]
-            return self
-
-    return Lines()
+    return RequestLog(caplog)
 
 
 def _apply(capsys: pytest.CaptureFixture[str], catalog: Path, url: str, *extra: str) -> str:
@@ -78,18 +83,18 @@ def test_changed_file_is_replaced_new_copy_uploaded_before_old_deleted(
     emulator: RunningEmulator,
     capsys: pytest.CaptureFixture[str],
     more_videos: list[Path],
-    requests_seen: list[str],
+    requests_seen: RequestLog,
 ) -> None:
     _apply(capsys, catalog, emulator.url)
     old = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
     shutil.copyfile(more_videos[0], catalog.parent / "media" / "b.mp4")
-    requests_seen.refresh()  # type: ignore[attr-defined]
+    requests_seen.refresh()
     before = len(requests_seen)
     out = _apply(capsys, catalog, emulator.url)
     assert "-/+ replace media/b.mp4" in out
     assert "-/+ replaced media/b.mp4 → " in out
     assert f"- deleted media/b.mp4 ({old[:8]}…)" in out
-    calls = [c for c in requests_seen.refresh()[before:] if "/videos/upload" in c or "delete" in c]  # type: ignore[attr-defined]
+    calls = [c for c in requests_seen.refresh()[before:] if "/videos/upload" in c or "delete" in c]
     assert calls == ["POST /videos/upload 200", "DELETE /videos/delete 200"]
     lockfile = assert_converged(catalog, emulator)
     assert lockfile.videos["media/b.mp4"].video_id != old
@@ -158,11 +163,11 @@ def test_groups_created_updated_and_deleted_in_order(
     catalog: Path,
     emulator: RunningEmulator,
     capsys: pytest.CaptureFixture[str],
-    requests_seen: list[str],
+    requests_seen: RequestLog,
 ) -> None:
     catalog.write_text(GROUPS, encoding="utf-8")
     _apply(capsys, catalog, emulator.url)
-    calls = [c for c in requests_seen.refresh() if c.startswith("POST")]  # type: ignore[attr-defined]
+    calls = [c for c in requests_seen.refresh() if c.startswith("POST")]
     assert calls.index("POST /videos/groups 200") < calls.index("POST /videos/upload 200")
 
     catalog.write_text(GROUPS.replace("season: one", "season: two"), encoding="utf-8")
@@ -171,12 +176,12 @@ def test_groups_created_updated_and_deleted_in_order(
     with SyncVisionClient(emulator.url, API_KEY) as client:
         assert [g.metadata for g in client.list_groups()] == [{"season": "two"}]
 
-    before = len(requests_seen.refresh())  # type: ignore[attr-defined]
+    before = len(requests_seen.refresh())
     catalog.write_text("version: 1\nvideos:\n  - path: media/b.mp4\n", encoding="utf-8")
     out = _apply(capsys, catalog, emulator.url)
     assert "- deleted media/intro.mp4" in out
     assert "- deleted group clips" in out
-    calls = [c for c in requests_seen.refresh()[before:] if c.startswith("DELETE")]  # type: ignore[attr-defined]
+    calls = [c for c in requests_seen.refresh()[before:] if c.startswith("DELETE")]
     assert calls[0] == "DELETE /videos/delete 200"
     assert calls[-1].startswith("DELETE /videos/groups/") and calls[-1].endswith(" 200")
     with SyncVisionClient(emulator.url, API_KEY) as client:
@@ -389,3 +394,45 @@ def test_a_failing_action_does_not_stop_the_others_and_the_next_run_does_what_is
         )
         assert created == sorted(f"+ created media/{n}" for n in sizes if n != small)
         assert_converged(catalog, emulator)
+
+
+def test_a_moved_file_and_a_protect_change_only_rewrite_the_lockfile(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    requests_seen: RequestLog,
+) -> None:
+    catalog.write_text(
+        "version: 1\nvideos:\n  - path: media/b.mp4\n    name: Bee\n"
+        "  - path: media/c.mp4\n    protect: true\n",
+        encoding="utf-8",
+    )
+    _apply(capsys, catalog, emulator.url)
+    before = load_lockfile(lockfile_path(catalog))
+    (catalog.parent / "media" / "b.mp4").rename(catalog.parent / "media" / "bee.mp4")
+    catalog.write_text(
+        "version: 1\nvideos:\n  - path: media/bee.mp4\n    name: Bee\n"
+        "  - path: media/c.mp4\n    protect: false\n",
+        encoding="utf-8",
+    )
+    calls = len(requests_seen.refresh())
+    out = _apply(capsys, catalog, emulator.url)
+    bee, c = before.videos["media/b.mp4"].video_id, before.videos["media/c.mp4"].video_id
+    assert f"~ moved media/bee.mp4 ({bee[:8]}…)" in out
+    assert f"~ updated media/c.mp4 ({c[:8]}…)" in out
+    assert out.splitlines()[-1].startswith(
+        "Apply complete: 0 created, 0 replaced, 0 deleted, 0 adopted, 1 moved, 1 updated;"
+    )
+    writes = [
+        c
+        for c in requests_seen.refresh()[calls:]
+        if not c.startswith(("POST /videos/get", "GET /videos/groups"))
+    ]
+    assert writes == []  # nothing was sent but the listing
+    after = load_lockfile(lockfile_path(catalog))
+    assert set(after.videos) == {"media/bee.mp4", "media/c.mp4"}
+    assert after.videos["media/bee.mp4"].video_id == bee
+    assert after.videos["media/bee.mp4"].spec.source.path == "media/bee.mp4"
+    assert after.videos["media/c.mp4"].protect is False
+    assert {v.video_id for v in remote_videos(emulator)} == {bee, c}
+    _plan_is_empty(capsys, catalog, emulator.url)
