@@ -2,46 +2,72 @@
 
 The hash of a file is only needed to tell whether a file the lockfile knows has changed; a
 file whose size differs has changed already, and a file the lockfile has never seen is a
-create either way (DESIGN.md, "Performance"). What is hashed is remembered in
-`<manifest folder>/.videosync/hashcache.json`, keyed on (device, inode, size, mtime_ns):
-a file whose stat is unchanged is never read again. `BYTES_READ` counts every byte this
-module reads, so tests can assert that a re-plan reads none.
+create either way (DESIGN.md, "Performance"). A file's digest comes from the cheapest
+source that can prove it, in this order:
 
-The algorithm lives here and only here; every recorded digest is prefixed with its name
-(`sha256:<hex>`) so another algorithm can be introduced later without ambiguity.
+1. the stat cache, `<manifest folder>/.videosync/hashcache.json`, keyed on (device, inode,
+   size, mtime_ns): a file whose stat is unchanged is never read again;
+2. git (`gitfiles.py`): a tracked file git reports unmodified whose blob id (or, for a
+   git-LFS file, whose pointer's `oid sha256:`) is the one the lockfile recorded has the
+   recorded content, so a plan in a fresh CI checkout reads no media;
+3. a full read.
+
+`BYTES_READ` counts every byte this module reads, so tests can assert that a plan read none.
+
+The content hash is BLAKE3 (`blake3:<hex>`): on the same cached GiB it runs several times
+faster than sha256 (bench/hash.py). Lockfiles written before (version 1) record
+`sha256:<hex>`; such an entry keeps being compared in sha256 until it is next uploaded, so
+a new videosync never mistakes an old lockfile for a changed catalog. `new_hasher` and
+`hash_file` are the only places the algorithm is chosen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import blake3
 
 from videosync.errors import VideosyncError
 from videosync.lockfile import write_atomic
+
+if TYPE_CHECKING:
+    from videosync.lockfile import LockEntry
 
 __all__ = [
     "ALGORITHM",
     "BYTES_READ",
     "CACHE_DIR_NAME",
+    "ContentDigest",
+    "ContentHasher",
     "HashCache",
     "LocalFileState",
     "ReadCounter",
+    "algorithm_of",
     "hash_file",
+    "identify_file",
     "local_file_states",
     "new_hasher",
+    "prefixed",
 ]
 
-ALGORITHM = "sha256"
+log = logging.getLogger(__name__)
+
+ALGORITHM = "blake3"
+LEGACY_ALGORITHM = "sha256"
+"""What lockfile version 1 recorded; still compared for the entries that carry it."""
 CACHE_DIR_NAME = ".videosync"
 _CACHE_FILE = "hashcache.json"
 _CHUNK = 1024 * 1024
-# hashlib releases the GIL while hashing a chunk, so threads hash several files at once.
+# hashlib and blake3 release the GIL while hashing, so threads hash several files at once.
 _WORKERS = min(4, os.cpu_count() or 1)
 
 
@@ -73,14 +99,90 @@ class LocalFileState:
     digest: str | None = None
 
 
-def new_hasher() -> hashlib._Hash:
-    """A fresh hasher of the recorded algorithm (for hashing bytes as they are uploaded)."""
-    return hashlib.new(ALGORITHM)
+class ContentDigest(str):
+    """A content hash (`blake3:<hex>`) that also knows the identities git has for the bytes.
+
+    It is the string the lockfile records as `hash`, and compares, hashes and prints as
+    that alone; `git_oid` (the blob id `git hash-object` gives) and `sha256` (what a git-LFS
+    pointer names) ride along from the hasher to the lockfile entry (`LockEntry`), so every
+    place that records a digest records them too without knowing about git.
+    """
+
+    git_oid: str | None
+    sha256: str | None
+
+    def __new__(
+        cls, value: str, *, git_oid: str | None = None, sha256: str | None = None
+    ) -> ContentDigest:
+        self = super().__new__(cls, value)
+        self.git_oid = git_oid
+        self.sha256 = sha256
+        return self
+
+    def tokens(self) -> str:
+        """`blake3:<hex> git:<oid> sha256:<hex>`: how the stat cache keeps it."""
+        parts = [str(self)]
+        if self.git_oid and not self.startswith("git:"):
+            parts.append(f"git:{self.git_oid}")
+        if self.sha256 and not self.startswith(f"{LEGACY_ALGORITHM}:"):
+            parts.append(f"{LEGACY_ALGORITHM}:{self.sha256}")
+        return " ".join(parts)
+
+
+def algorithm_of(digest: str | None) -> str:
+    """The algorithm a recorded digest was made with (`blake3` for None: what new ones use)."""
+    if digest is None or ":" not in digest:
+        return ALGORITHM
+    return digest.split(":", 1)[0]
 
 
 def prefixed(hex_digest: str) -> str:
-    """A digest as the lockfile records it: `sha256:<hex>`."""
+    """A digest as the lockfile records it: `blake3:<hex>`, identities kept (`ContentDigest`)."""
+    if isinstance(hex_digest, ContentDigest):
+        return ContentDigest(
+            f"{ALGORITHM}:{hex_digest}", git_oid=hex_digest.git_oid, sha256=hex_digest.sha256
+        )
     return f"{ALGORITHM}:{hex_digest}"
+
+
+class ContentHasher:
+    """Hashes bytes as they stream to the server: the content hash plus git's identities.
+
+    `hexdigest()` is the BLAKE3 hex digest (what `prefixed` turns into the recorded hash),
+    carrying the sha256 and, when the size was given, the git blob id of the same bytes.
+    Both cost CPU an upload mostly spends waiting on the network anyway; they are what lets
+    a later plan in a fresh clone take the file's identity from git instead of reading it.
+    """
+
+    def __init__(self, size: int | None = None) -> None:
+        self._blake3 = blake3.blake3()
+        self._sha256 = hashlib.sha256()
+        self._size = size
+        self._seen = 0
+        self._git: hashlib._Hash | None = None
+        if size is not None:
+            self._git = hashlib.sha1(usedforsecurity=False)
+            self._git.update(b"blob %d\0" % size)
+
+    def update(self, data: bytes, /) -> None:
+        self._blake3.update(data)
+        self._sha256.update(data)
+        if self._git is not None:
+            self._git.update(data)
+        self._seen += len(data)
+
+    def hexdigest(self) -> str:
+        # A blob id is only right for exactly `size` bytes: else it is left out, not wrong.
+        git = self._git.hexdigest() if self._git and self._seen == self._size else None
+        return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=self._sha256.hexdigest())
+
+
+def new_hasher(size: int | None = None) -> ContentHasher:
+    """A fresh hasher of the recorded algorithm (for hashing bytes as they are uploaded).
+
+    Give the file's `size` when it is known: git's blob id hashes it before the bytes.
+    """
+    return ContentHasher(size)
 
 
 _local = threading.local()
@@ -95,30 +197,92 @@ def _buffer() -> memoryview:
     return view
 
 
-def hash_file(path: Path, counter: ReadCounter = BYTES_READ) -> str:
-    """`sha256:<hex>` of the file at `path`, read in 1 MiB chunks (memory stays flat)."""
-    hasher = new_hasher()
+def _read_error(path: Path, exc: OSError) -> VideosyncError:
+    return VideosyncError(f"{path}: cannot read the file to hash it: {exc.strerror or exc}")
+
+
+def hash_file(path: Path, counter: ReadCounter = BYTES_READ, algorithm: str = ALGORITHM) -> str:
+    """`blake3:<hex>` (or `sha256:<hex>`) of the file at `path`; memory stays flat.
+
+    BLAKE3 reads a large file through a memory map hashed by all cores (what `b3sum` does):
+    blake3-py copies a mutable buffer before hashing it, so a read loop costs a copy more.
+    """
+    if algorithm == ALGORITHM:
+        try:
+            size = path.stat().st_size
+            hasher = blake3.blake3(max_threads=blake3.blake3.AUTO if size >= _CHUNK else 1)
+            if size >= _CHUNK:
+                hasher.update_mmap(path)
+            else:
+                hasher.update(path.read_bytes())
+        except OSError as exc:
+            raise _read_error(path, exc) from exc
+        counter.add(size)
+        return f"{ALGORITHM}:{hasher.hexdigest()}"
+    if algorithm != LEGACY_ALGORITHM:
+        raise VideosyncError(
+            f"{path}: the lockfile records a {algorithm} digest, which this videosync "
+            "does not know; upgrade videosync"
+        )
+    legacy = hashlib.sha256()
     view = _buffer()
     try:
         with path.open("rb", buffering=0) as f:
             while n := f.readinto(view):
-                hasher.update(view[:n])
+                legacy.update(view[:n])
                 counter.add(n)
     except OSError as exc:
-        raise VideosyncError(f"{path}: cannot read the file to hash it: {exc.strerror}") from exc
-    return prefixed(hasher.hexdigest())
+        raise _read_error(path, exc) from exc
+    return f"{LEGACY_ALGORITHM}:{legacy.hexdigest()}"
+
+
+def identify_file(path: Path, counter: ReadCounter = BYTES_READ) -> ContentDigest:
+    """The content hash of `path` with its git identities, in one read (for recording)."""
+    view = _buffer()
+    try:
+        hasher = ContentHasher(path.stat().st_size)
+        with path.open("rb", buffering=0) as f:
+            while n := f.readinto(view):
+                hasher.update(bytes(view[:n]))
+                counter.add(n)
+    except OSError as exc:
+        raise _read_error(path, exc) from exc
+    digest = hasher.hexdigest()
+    assert isinstance(digest, ContentDigest)
+    return ContentDigest(prefixed(digest), git_oid=digest.git_oid, sha256=digest.sha256)
 
 
 def _stat_key(st: os.stat_result) -> str:
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
 
 
+def _parse_tokens(value: str) -> dict[str, str]:
+    """`{"blake3": "blake3:<hex>", "git": "<oid>", "sha256": "sha256:<hex>"}` from a cache value."""
+    out: dict[str, str] = {}
+    for token in value.split():
+        name, _, rest = token.partition(":")
+        out[name] = rest if name == "git" else token
+    return out
+
+
+def _from_tokens(tokens: Mapping[str, str], algorithm: str) -> ContentDigest | None:
+    value = tokens.get(algorithm)
+    if value is None:
+        return None
+    sha = tokens.get(LEGACY_ALGORITHM)
+    return ContentDigest(
+        value, git_oid=tokens.get("git"), sha256=sha.split(":", 1)[1] if sha else None
+    )
+
+
 class HashCache:
     """Digests of files by (device, inode, size, mtime_ns), kept in `.videosync/`.
 
     Only machine-local: inode numbers mean nothing elsewhere, which is why this is not in
-    the lockfile. `save` keeps the entries looked up or added since `load`, so the cache
-    holds the files the last run cared about and does not grow without end.
+    the lockfile. A file's entry holds every digest known for it (`blake3:… git:…
+    sha256:…`), so a legacy sha256 entry and a git identity are served from it too. `save`
+    keeps the entries looked up or added since `load`, so the cache holds the files the
+    last run cared about and does not grow without end.
     """
 
     def __init__(self, path: Path | None, entries: Mapping[str, str] | None = None) -> None:
@@ -136,27 +300,40 @@ class HashCache:
         except (OSError, ValueError):
             # A cache is only an optimisation: a damaged one costs a re-read, nothing else.
             return cls(path)
-        if not isinstance(data, dict) or data.get("algorithm") != ALGORITHM:
+        # Version 1 caches (`"algorithm": "sha256"`) hold `sha256:<hex>` values: still valid.
+        if not isinstance(data, dict) or data.get("algorithm") not in ("sha256", "any"):
             return cls(path)
         entries = data.get("entries")
-        return cls(path, entries if isinstance(entries, dict) else {})
+        if not isinstance(entries, dict):
+            return cls(path)
+        return cls(path, {k: v for k, v in entries.items() if isinstance(v, str)})
 
     @classmethod
     def in_memory(cls) -> HashCache:
         """A cache that is never saved (tests, one-off calls)."""
         return cls(None)
 
-    def get(self, st: os.stat_result) -> str | None:
+    def get(self, st: os.stat_result, algorithm: str = ALGORITHM) -> ContentDigest | None:
+        """The `algorithm` digest of the file with stat `st`, if it was computed before."""
         key = _stat_key(st)
         with self._lock:
-            digest = self._kept.get(key) or self._old.get(key)
-            if digest is not None:
-                self._kept[key] = digest
-            return digest
+            value = self._kept.get(key) or self._old.get(key)
+            if value is None:
+                return None
+            self._kept[key] = value
+        return _from_tokens(_parse_tokens(value), algorithm)
 
     def put(self, st: os.stat_result, digest: str) -> None:
+        """Remember `digest` (and the identities it carries) beside what is known already."""
+        key = _stat_key(st)
+        new = digest.tokens() if isinstance(digest, ContentDigest) else digest
         with self._lock:
-            self._kept[_stat_key(st)] = digest
+            old = self._kept.get(key) or self._old.get(key)
+            if old is not None:
+                merged = _parse_tokens(old)
+                merged.update(_parse_tokens(new))
+                new = " ".join(f"git:{v}" if k == "git" else v for k, v in merged.items())
+            self._kept[key] = new
 
     @property
     def dirty(self) -> bool:
@@ -166,7 +343,7 @@ class HashCache:
         """Write the cache atomically, if it changed; failures are silent (it is a cache)."""
         if self.path is None or not self.dirty:
             return
-        data = {"algorithm": ALGORITHM, "entries": dict(sorted(self._kept.items()))}
+        data = {"algorithm": "any", "entries": dict(sorted(self._kept.items()))}
         try:
             folder = self.path.parent
             folder.mkdir(parents=True, exist_ok=True)
@@ -179,13 +356,16 @@ class HashCache:
             return
         self._old = dict(self._kept)
 
-    def digest(self, path: Path, counter: ReadCounter = BYTES_READ) -> str:
-        """The digest of `path`, from the cache when its stat is unchanged, else read."""
+    def digest(self, path: Path, counter: ReadCounter = BYTES_READ) -> ContentDigest:
+        """The digest of `path` with its git identities, from the cache, else read.
+
+        For recording (adoption, import, a lost upload answer): what the lockfile keeps.
+        """
         st = path.stat()
         cached = self.get(st)
-        if cached is not None:
+        if cached is not None and cached.git_oid and cached.sha256:
             return cached
-        digest = hash_file(path, counter)
+        digest = identify_file(path, counter)
         # Remember it under the stat taken *before* reading: if the file changed while it
         # was read, the next stat differs and the file is read again.
         self.put(st, digest)
@@ -197,47 +377,106 @@ def local_file_states(
     recorded_sizes: Mapping[str, int],
     cache: HashCache,
     *,
+    recorded: Mapping[str, LockEntry] | None = None,
+    git_root: Path | None = None,
     counter: ReadCounter = BYTES_READ,
     workers: int = _WORKERS,
 ) -> dict[str, LocalFileState]:
-    """Stat every file; hash only those the lockfile knows at the same size.
+    """Stat every file; find a digest only for those the lockfile knows at the same size.
 
     `paths` maps manifest keys to local files; `recorded_sizes` maps keys to the size the
-    lockfile recorded. A new key or a size change needs no hash to be planned.
+    lockfile recorded. A new key or a size change needs no digest to be planned. With the
+    `recorded` entries, a digest is made in the algorithm the entry was recorded with, and
+    with `git_root` (the manifest's folder) unmodified tracked files are proven unchanged
+    by git instead of being read.
     """
     states: dict[str, LocalFileState] = {}
-    to_read: list[tuple[str, Path, os.stat_result]] = []
+    missing: list[tuple[str, Path, os.stat_result, str]] = []
     for key, path in paths.items():
         try:
             st = os.stat(path)  # noqa: PTH116 (pathlib adds 2 µs a call: 0.2 s on 100k files)
         except OSError as exc:
             raise VideosyncError(f"{path}: cannot read the file: {exc.strerror}") from exc
-        digest = cache.get(st) if recorded_sizes.get(key) == st.st_size else None
+        if recorded_sizes.get(key) != st.st_size:
+            states[key] = LocalFileState(st.st_size)
+            continue
+        entry = recorded.get(key) if recorded is not None else None
+        algorithm = algorithm_of(entry.hash if entry is not None else None)
+        digest = cache.get(st, algorithm)
         states[key] = LocalFileState(st.st_size, digest)
-        if digest is None and recorded_sizes.get(key) == st.st_size:
-            to_read.append((key, path, st))
-    for key, digest in _read_digests(to_read, cache, counter, workers):
-        states[key] = LocalFileState(states[key].size, digest)
+        if digest is None:
+            missing.append((key, path, st, algorithm))
+    if missing and recorded is not None and git_root is not None:
+        missing = _proven_by_git(missing, recorded, git_root, cache, states)
+    for key, read in _read_digests(missing, cache, counter, workers):
+        states[key] = LocalFileState(states[key].size, read)
     return states
 
 
+def _proven_by_git(
+    missing: list[tuple[str, Path, os.stat_result, str]],
+    recorded: Mapping[str, LockEntry],
+    root: Path,
+    cache: HashCache,
+    states: dict[str, LocalFileState],
+) -> list[tuple[str, Path, os.stat_result, str]]:
+    """Settle from git the files it proves unchanged; the ones left still need a read."""
+    from videosync.gitfiles import tracked_identities
+
+    relative = {key: _relative(path, root) for key, path, _, _ in missing}
+    known = tracked_identities(root, [rel for rel in relative.values() if rel is not None])
+    left = []
+    for item in missing:
+        key, _, st, _ = item
+        entry = recorded.get(key)
+        identity = known.get(relative[key] or "")
+        if entry is None or entry.hash is None or identity is None:
+            left.append(item)
+            continue
+        lfs = identity.lfs_sha256 if identity.lfs_size == st.st_size else None
+        proven = (entry.git_oid is not None and entry.git_oid == identity.oid) or (
+            lfs is not None and lfs in (entry.sha256, _legacy_hex(entry.hash))
+        )
+        if not proven:
+            left.append(item)
+            continue
+        digest = ContentDigest(entry.hash, git_oid=entry.git_oid, sha256=entry.sha256)
+        cache.put(st, digest)  # under the stat git vouched for: the next plan asks nobody
+        states[key] = LocalFileState(st.st_size, entry.hash)
+    if len(left) < len(missing):
+        log.info("git proved %d file(s) unchanged without reading them", len(missing) - len(left))
+    return left
+
+
+def _legacy_hex(digest: str) -> str | None:
+    prefix = f"{LEGACY_ALGORITHM}:"
+    return digest[len(prefix) :] if digest.startswith(prefix) else None
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return None
+
+
 def _read_digests(
-    items: list[tuple[str, Path, os.stat_result]],
+    items: list[tuple[str, Path, os.stat_result, str]],
     cache: HashCache,
     counter: ReadCounter,
     workers: int,
 ) -> list[tuple[str, str]]:
-    def one(item: tuple[str, Path, os.stat_result]) -> tuple[str, str]:
-        key, path, st = item
-        digest = hash_file(path, counter)
+    def one(item: tuple[str, Path, os.stat_result, str]) -> tuple[str, str]:
+        key, path, st, algorithm = item
+        digest = hash_file(path, counter, algorithm)
         # Cached under the stat taken *before* reading: if the file changed while it was
         # read, its next stat differs and it is read again.
         cache.put(st, digest)
         return key, digest
 
-    # Threads pay off for big files (hashlib releases the GIL while it hashes a chunk);
-    # for small ones the hand-off costs more than the hash, so those are done right here,
-    # while the pool works through the big ones.
+    # BLAKE3 already spreads one big file over every core; threads still pay off for
+    # several sha256 (legacy) files, and for small files the hand-off costs more than
+    # the hash, so those are done right here while the pool works through the big ones.
     big = [item for item in items if item[2].st_size >= _CHUNK]
     small = [item for item in items if item[2].st_size < _CHUNK]
     if workers <= 1 or len(big) <= 1:

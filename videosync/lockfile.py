@@ -44,7 +44,12 @@ __all__ = [
 ]
 
 LOCKFILE_NAME = "videosync.lock"
-LOCKFILE_VERSION = 1
+LOCKFILE_VERSION = 2
+"""Version 2: content hashes are `blake3:`, and entries may carry `git_oid` and `sha256`.
+
+A version 1 lockfile (`sha256:` hashes, no git identities) is read as it is; its entries keep
+their sha256 until they are next uploaded (hashing.py), and it is written back as version 2.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +119,27 @@ class LockEntry:
     size: int | None
     """Bytes of the local file uploaded; None for URL entries."""
     hash: str | None
-    """`sha256:<hex>` of the file uploaded; None for URL entries."""
+    """`blake3:<hex>` (`sha256:<hex>` in entries from version 1) of the file uploaded; None
+    for URL entries."""
     uploaded_at: str | None = None
     protect: bool = False
+    git_oid: str | None = None
+    """The git blob id of the bytes uploaded (`git hash-object FILE`), when known: a plan in
+    a git checkout takes an unmodified tracked file with this blob as unchanged unread."""
+    sha256: str | None = None
+    """The sha256 hex of the bytes uploaded, when known: what a git-LFS pointer names."""
+
+    def __post_init__(self) -> None:
+        # A digest from the hasher (`hashing.ContentDigest`) carries the git identities of
+        # the same bytes: every place that records a hash records them with it.
+        if self.hash is not None and type(self.hash) is not str:
+            git_oid = getattr(self.hash, "git_oid", None)
+            sha256 = getattr(self.hash, "sha256", None)
+            object.__setattr__(self, "hash", str.__str__(self.hash))
+            if self.git_oid is None:
+                object.__setattr__(self, "git_oid", git_oid)
+            if self.sha256 is None:
+                object.__setattr__(self, "sha256", sha256)
 
     def to_json(self) -> dict[str, Any]:
         out = self.spec.to_json()
@@ -127,6 +150,11 @@ class LockEntry:
             uploaded_at=self.uploaded_at,
             protect=self.protect,
         )
+        # Only where known: a version 1 entry or a URL entry has neither.
+        if self.git_oid is not None:
+            out["git_oid"] = self.git_oid
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
         return out
 
     @classmethod
@@ -138,6 +166,8 @@ class LockEntry:
             hash=data["hash"],
             uploaded_at=data["uploaded_at"],
             protect=data["protect"],
+            git_oid=data.get("git_oid"),
+            sha256=data.get("sha256"),
         )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
+
+import blake3
 
 from videosync.hashing import (
     HashCache,
@@ -15,17 +16,21 @@ from videosync.hashing import (
 )
 
 
+def _b3(data: bytes) -> str:
+    return "blake3:" + blake3.blake3(data).hexdigest()
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
 
-def test_hash_matches_sha256_and_counts_every_byte(tmp_path: Path) -> None:
+def test_hash_matches_blake3_and_counts_every_byte(tmp_path: Path) -> None:
     data = os.urandom(3 * 1024 * 1024 + 17)  # more than one 1 MiB read, and a partial one
     counter = ReadCounter()
     digest = hash_file(_write(tmp_path / "a.mp4", data), counter)
-    assert digest == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert digest == _b3(data)
     assert counter.total == len(data)
 
 
@@ -41,7 +46,7 @@ def test_only_recorded_files_of_the_recorded_size_are_read(tmp_path: Path) -> No
     )
     assert states == {
         "new.mp4": LocalFileState(100),
-        "same.mp4": LocalFileState(200, "sha256:" + hashlib.sha256(b"s" * 200).hexdigest()),
+        "same.mp4": LocalFileState(200, _b3(b"s" * 200)),
         "resized.mp4": LocalFileState(300),
     }
     assert counter.total == 200
@@ -58,7 +63,7 @@ def test_an_unchanged_file_is_never_read_twice_across_runs(tmp_path: Path) -> No
     cache.save()
     assert first.total == sum(sizes.values())
     assert {key: s.digest for key, s in states.items()} == {
-        key: "sha256:" + hashlib.sha256(content).hexdigest() for key, content in data.items()
+        key: _b3(content) for key, content in data.items()
     }
 
     again = ReadCounter()
@@ -80,7 +85,7 @@ def test_a_rewritten_file_is_read_again(tmp_path: Path) -> None:
         {"a": path}, {"a": 1000}, HashCache.for_manifest_dir(tmp_path), counter=counter
     )["a"].digest
     assert new != old
-    assert new == "sha256:" + hashlib.sha256(b"y" * 1000).hexdigest()
+    assert new == _b3(b"y" * 1000)
     assert counter.total == 1000
 
 
@@ -99,7 +104,7 @@ def test_a_damaged_cache_only_costs_a_re_read(tmp_path: Path) -> None:
     counter = ReadCounter()
     cache = HashCache.for_manifest_dir(tmp_path)
     states = local_file_states({"a": path}, {"a": 10}, cache, counter=counter)
-    assert states["a"].digest == "sha256:" + hashlib.sha256(b"x" * 10).hexdigest()
+    assert states["a"].digest == _b3(b"x" * 10)
     assert counter.total == 10
     cache.save()
     assert HashCache.for_manifest_dir(tmp_path).get(path.stat()) == states["a"].digest

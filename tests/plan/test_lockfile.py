@@ -51,7 +51,7 @@ def test_text_is_sorted_indented_and_ends_with_a_newline() -> None:
     assert text.endswith("}\n")
     data = json.loads(text)
     assert text == json.dumps(data, indent=2, sort_keys=True) + "\n"
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert list(data["videos"]) == ["https://example.com/k.mp4", "media/a.mp4", "media/b.mp4"]
     assert data["videos"]["media/a.mp4"]["source"] == {"path": "media/a.mp4"}
     assert data["videos"]["https://example.com/k.mp4"]["hash"] is None
@@ -83,7 +83,7 @@ def test_lockfile_sits_beside_the_manifest(tmp_path: Path) -> None:
         (
             '{"version": 7, "videos": {}, "groups": {}}',
             "videosync.lock: lockfile version 7 was written by a newer videosync "
-            "(this one reads version 1); upgrade videosync",
+            "(this one reads version 2); upgrade videosync",
         ),
         (
             '{"version": 1, "videos": {"a.mp4": {"video_id": "v1"}}, "groups": {}}',

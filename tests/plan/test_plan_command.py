@@ -118,7 +118,7 @@ def test_edited_file_is_replaced_with_its_digests(
     code, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan")
     assert code == 0
     assert "  -/+ replace media/b.mp4  (video " in out
-    assert "      # file content changed (sha256 " in out
+    assert "      # file content changed (blake3 " in out
     assert "Plan: 0 to create, 1 to replace, 0 to delete, 0 to adopt" in out
 
 

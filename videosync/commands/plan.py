@@ -119,7 +119,10 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     }
     cache = HashCache.for_manifest_dir(manifest.root)
     started, read_before = time.perf_counter(), BYTES_READ.total
-    states = local_file_states(paths, sizes, cache)
+    # Unmodified tracked files are proven unchanged by git, unread (hashing.py, gitfiles.py).
+    states = local_file_states(
+        paths, sizes, cache, recorded=recorded.videos, git_root=manifest.root
+    )
     # A second, small pass: the new files that may be a vanished entry moved (same size).
     from videosync.planner import move_candidates
 

@@ -1,0 +1,160 @@
+"""What git knows about tracked files without reading them: their blob ids, and LFS pointers.
+
+In a fresh CI checkout the stat cache is empty, so every file the lockfile records would be
+read to prove it unchanged. Git has the proof already: for a tracked file it reports
+unmodified, the index holds the id of the blob that is its content (`git ls-files
+--stage`), and for a git-LFS file that blob is the pointer, whose `oid sha256:` and `size`
+name the content (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md). Pointers
+are read from git's object store (`git cat-file --batch`, ~130 bytes each), never from the
+working tree, whose LFS files are the smudged media.
+
+Git is a foreign tool: it is run a fixed number of times per plan (never once per file),
+and anything unexpected (no git, not a repository, an error) means "git knows nothing":
+the caller falls back to the stat cache and reading, silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["GitIdentity", "parse_lfs_pointer", "tracked_identities"]
+
+log = logging.getLogger(__name__)
+
+_LFS_VERSION = b"version https://git-lfs.github.com/spec/v1"
+_POINTER_MAX = 1024
+"""The LFS spec caps pointer files at 1024 bytes: a bigger blob is never a pointer."""
+_REGULAR_MODES = ("100644", "100755")
+_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True, slots=True)
+class GitIdentity:
+    """What git says a tracked, unmodified file is, without anyone reading the file."""
+
+    oid: str
+    """The index's blob id for the path."""
+    lfs_sha256: str | None = None
+    """When the blob is a git-LFS pointer: the sha256 hex of the content it stands for."""
+    lfs_size: int | None = None
+    """When the blob is a git-LFS pointer: the content's size in bytes."""
+
+
+def parse_lfs_pointer(data: bytes) -> tuple[str, int] | None:
+    """`(sha256 hex, size)` of a git-LFS pointer file's text, or None if it is not one."""
+    if len(data) > _POINTER_MAX or not data.startswith(_LFS_VERSION + b"\n"):
+        return None
+    fields: dict[bytes, bytes] = {}
+    for line in data.splitlines()[1:]:
+        key, sep, value = line.partition(b" ")
+        if not sep:
+            return None
+        fields[key] = value
+    oid, size = fields.get(b"oid", b""), fields.get(b"size", b"")
+    algorithm, _, hex_digest = oid.partition(b":")
+    if algorithm != b"sha256" or len(hex_digest) != 64 or not size.isdigit():
+        return None
+    try:
+        bytes.fromhex(hex_digest.decode("ascii"))
+    except ValueError:
+        return None
+    return hex_digest.decode("ascii"), int(size)
+
+
+def tracked_identities(root: Path, paths: Collection[str]) -> dict[str, GitIdentity]:
+    """The git identities of those `paths` (POSIX, relative to `root`) git reports unmodified.
+
+    Files that are untracked, modified, conflicted or marked assume-unchanged or
+    skip-worktree (git would not notice an edit) are left out, and so is everything when
+    `root` is not in a git work tree or git is missing.
+    """
+    if not paths:
+        return {}
+    git = shutil.which("git")
+    if git is None:
+        return {}
+    try:
+        return _identities(git, root, set(paths))
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.debug("git gave no file identities in %s: %s", root, exc)
+        return {}
+
+
+def _run(git: str, root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    done = subprocess.run(
+        [git, "-C", str(root), "--no-optional-locks", *args],
+        input=stdin,
+        capture_output=True,
+        check=True,
+        timeout=_TIMEOUT,
+    )
+    return done.stdout
+
+
+def _identities(git: str, root: Path, wanted: set[str]) -> dict[str, GitIdentity]:
+    oids: dict[str, str] = {}
+    # `-v` tags assume-unchanged entries in lower case and skip-worktree ones `S`: git
+    # does not look at those files, so its "unmodified" would prove nothing.
+    for record in _split(_run(git, root, "ls-files", "--stage", "-v", "-z")):
+        meta, _, name = record.partition(b"\t")
+        tag, mode, oid, stage = meta.decode("ascii").split(" ")
+        path = name.decode("utf-8", "surrogateescape")
+        if tag == "H" and mode in _REGULAR_MODES and stage == "0" and path in wanted:
+            oids[path] = oid
+    if not oids:
+        return {}
+    # Compares the index's stat data with the files' (and their content when that is not
+    # conclusive); writes nothing, unlike `git status`.
+    modified = _split(_run(git, root, "diff-files", "--name-only", "--relative", "-z"))
+    for name in modified:
+        oids.pop(name.decode("utf-8", "surrogateescape"), None)
+    pointers = _lfs_pointers(git, root, set(oids.values()))
+    out = {}
+    for path, oid in oids.items():
+        lfs = pointers.get(oid)
+        out[path] = GitIdentity(oid, *lfs) if lfs else GitIdentity(oid)
+    return out
+
+
+def _lfs_pointers(git: str, root: Path, oids: set[str]) -> dict[str, tuple[str, int]]:
+    """The LFS pointers among `oids`: sizes first (cheap), then the text of the small blobs."""
+    if not oids:
+        return {}
+    listing = _run(git, root, "cat-file", "--batch-check", stdin=_lines(oids))
+    small = set()
+    for line in listing.decode("ascii").splitlines():
+        oid, kind, size = line.split(" ")
+        if kind == "blob" and int(size) <= _POINTER_MAX:
+            small.add(oid)
+    if not small:
+        return {}
+    out = {}
+    for oid, data in _batch(_run(git, root, "cat-file", "--batch", stdin=_lines(small))):
+        pointer = parse_lfs_pointer(data)
+        if pointer is not None:
+            out[oid] = pointer
+    return out
+
+
+def _batch(output: bytes) -> Iterator[tuple[str, bytes]]:
+    """`(oid, content)` from `git cat-file --batch`: `<oid> <type> <size>\\n<content>\\n`."""
+    at = 0
+    while at < len(output):
+        end = output.index(b"\n", at)
+        oid, _, size = output[at:end].decode("ascii").split(" ")
+        start = end + 1
+        yield oid, output[start : start + int(size)]
+        at = start + int(size) + 1
+
+
+def _split(output: bytes) -> list[bytes]:
+    return [record for record in output.split(b"\0") if record]
+
+
+def _lines(oids: Collection[str]) -> bytes:
+    return "".join(f"{oid}\n" for oid in sorted(oids)).encode("ascii")
