@@ -67,7 +67,7 @@ class Uploader:
         sent = 0
 
         def hasher() -> Hasher:
-            hashers.append(new_hasher())
+            hashers.append(new_hasher(size))  # the size makes the git blob id
             return hashers[-1]
 
         def progress(n: int) -> None:
