@@ -371,7 +371,10 @@ class Applier:
             path = self.root / spec.source.path
             size = path.stat().st_size
             digest = self._hashes.digest(path)
-        entry = LockEntry(action.video_id, spec, size, digest, utc_now(), action.protect)
+        entry = LockEntry(
+            video_id=action.video_id, spec=spec, size=size, hash=digest,
+            uploaded_at=utc_now(), protect=action.protect,
+        )  # fmt: skip
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
 

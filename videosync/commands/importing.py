@@ -101,7 +101,10 @@ def import_video(
                 f"{key} was recorded as {old.video_id}, which videosync no longer manages "
                 "(it stays on the server)"
             )
-        entry = LockEntry(video_id, spec, size, digest, utc_now(), action.protect)
+        entry = LockEntry(
+            video_id=video_id, spec=spec, size=size, hash=digest,
+            uploaded_at=utc_now(), protect=action.protect,
+        )  # fmt: skip
         save_lockfile(
             lock_path,
             Lockfile(videos=dict(sorted({**recorded.videos, key: entry}.items())),
