@@ -401,6 +401,14 @@ def status_command(
     is_flag=True,
     help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    metavar="S",
+    help="Take over a lock whose holder on another host gave no sign of life for S seconds.",
+)
 @_rail_options
 @click.pass_obj
 def apply_command(
@@ -418,6 +426,7 @@ def apply_command(
     max_delete: int | None,
     max_delete_percent: int,
     allow_empty: bool,
+    lock_timeout: float,
 ) -> int:
     """Make the catalog match the manifest: upload, replace, adopt, delete; record it all.
 
@@ -471,6 +480,7 @@ def apply_command(
             reporter=reporter,
             wait=wait,
             timeout=timeout,
+            lock_timeout=lock_timeout,
         )
     if done.result is None:
         if not done.confirmed:
@@ -515,6 +525,44 @@ def import_command(
         click.echo(f"warning: {warning}", err=True)
     if settings.verbosity >= 0:
         click.echo(f"recorded {key} as {video_id} in {done.lockfile}")
+
+
+# --- unlock (the run lock) ---------------------------------------------------------------
+
+
+@cli.command("unlock")
+@_manifest_override
+@click.option("--yes", "-y", is_flag=True, help="Remove the lock without asking.")
+@click.pass_obj
+def unlock_command(settings: Settings, *, manifest: Path | None, yes: bool) -> int:
+    """Remove a stuck run lock by hand, after showing who held it.
+
+    A lock whose holder died on this machine, or went silent on another for --lock-timeout,
+    is taken over by the next apply on its own; this is for the rest (a lock copied in
+    with a CI cache, a holder known to be gone). Refused while the holder is a live
+    process on this machine. Asks on a terminal; --yes for scripts.
+    """
+    from videosync.errors import UsageError
+    from videosync.hashing import CACHE_DIR_NAME
+    from videosync.lockfile import lockfile_path
+    from videosync.runlock import lock_holder, remove_lock
+
+    path = (manifest or settings.manifest).absolute()
+    state = path.parent / CACHE_DIR_NAME
+    holder = lock_holder(state)
+    if holder is None and not (state / "apply.lock").exists():
+        click.echo(f"{lockfile_path(path).name} is not locked")
+        return 0
+    who = holder.describe() if holder else "a run that left no note"
+    click.echo(f"{lockfile_path(path).name} is locked by {who}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("unlock needs confirmation and there is no terminal: add --yes")
+        if not click.confirm("Remove this lock?", default=False):
+            return 1
+    remove_lock(lockfile_path(path), state)
+    click.echo("lock removed")
+    return 0
 
 
 # --- emulator ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from videosync.plan import Plan, check_fingerprints
 from videosync.progress import Reporter, SilentReporter
 from videosync.rails import DEFAULT_MAX_DELETE_PERCENT
 from videosync.recovery import journal_path
-from videosync.runlock import RunLock
+from videosync.runlock import DEFAULT_LOCK_TIMEOUT, RunLock
 
 __all__ = ["ApplyRun", "apply"]
 
@@ -70,6 +70,7 @@ def apply(
     wait: bool = False,
     timeout: float = 600.0,
     options: ApplyOptions | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> ApplyRun:
     """Make the catalog match the manifest at `manifest_path` (or apply `plan_file`).
 
@@ -82,7 +83,7 @@ def apply(
     manifest_path = manifest_path.absolute()
     root = manifest_path.parent
     lock_path = lockfile_path(manifest_path)
-    with RunLock(lock_path, root / CACHE_DIR_NAME, "apply"):
+    with RunLock(lock_path, root / CACHE_DIR_NAME, "apply", lock_timeout=lock_timeout):
         run = make_plan(
             manifest_path, api_url=api_url, api_key=key, prune=prune,
             allow_protected=allow_protected, max_delete=max_delete,
