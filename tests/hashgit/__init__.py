@@ -1,0 +1,1 @@
+"""Hashing at the read limit, zero-read plans from git, stale-lock takeover, unlock."""
