@@ -1,0 +1,171 @@
+"""A plan in a fresh clone takes unmodified tracked files' identity from git: 0 bytes read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY
+from tests.hashgit.fakelfs import git_config, pointer_for
+from videosync.cli import main
+from videosync.emulator import RunningEmulator
+from videosync.gitfiles import parse_lfs_pointer, tracked_identities
+from videosync.hashing import BYTES_READ
+from videosync.lockfile import load_lockfile
+
+MANIFEST = """\
+version: 1
+videos:
+  - path: media/plain.mp4
+  - path: media/lfs/big.mp4
+  - path: media/lfs/other.mp4
+"""
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+
+def _git(cwd: Path, *args: str, lfs: list[str]) -> str:
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"]
+    done = subprocess.run(
+        ["git", *ident, *lfs, *args], cwd=cwd, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(info.value.code or 0), out, err
+
+
+@pytest.fixture
+def clone(
+    tmp_path: Path,
+    sample_videos: list[Path],
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    """A catalog applied and committed (one plain file, two LFS ones), then cloned afresh."""
+    monkeypatch.setenv("REKA_API_KEY", API_KEY)
+    monkeypatch.delenv("VIDEOSYNC_API_URL", raising=False)
+    lfs = git_config(tmp_path / "lfs-store")
+    origin = tmp_path / "origin"
+    (origin / "media" / "lfs").mkdir(parents=True)
+    for sample, name in zip(sample_videos, ("plain", "lfs/big", "lfs/other"), strict=True):
+        shutil.copyfile(sample, origin / "media" / f"{name}.mp4")
+    (origin / "videosync.yaml").write_text(MANIFEST, encoding="utf-8")
+    (origin / ".gitattributes").write_text(
+        "media/lfs/*.mp4 filter=lfs diff=lfs merge=lfs -text\n", encoding="utf-8"
+    )
+    code, _, err = _run(capsys, "-f", str(origin / "videosync.yaml"), "--api-url",
+                        emulator.url, "apply", "--yes")  # fmt: skip
+    assert code == 0, err
+    _git(origin, "init", "-q", lfs=lfs)
+    _git(origin, "add", ".", lfs=lfs)  # .videosync/ ignores itself
+    _git(origin, "commit", "-qm", "catalog", lfs=lfs)
+    # After `clone`, `-c` is stored in the clone's config, as `git lfs install` does globally.
+    _git(tmp_path, "clone", *lfs, "-q", str(origin), "clone", lfs=[])
+    return tmp_path / "clone"
+
+
+def test_upload_records_the_identities_git_has_for_the_bytes(clone: Path) -> None:
+    entries = load_lockfile(clone / "videosync.lock").videos
+    plain = _git(clone, "ls-files", "--stage", "media/plain.mp4", lfs=[]).split()[1]
+    assert entries["media/plain.mp4"].git_oid == plain
+    big = (clone / "media" / "lfs" / "big.mp4").read_bytes()
+    # In the working tree the media, in git's index the pointer naming its sha256.
+    blob = _git(clone, "ls-files", "--stage", "media/lfs/big.mp4", lfs=[]).split()[1]
+    pointer = subprocess.run(
+        ["git", "cat-file", "blob", blob], cwd=clone, check=True, capture_output=True
+    ).stdout
+    assert pointer == pointer_for(big)
+    assert parse_lfs_pointer(pointer) == (entries["media/lfs/big.mp4"].sha256, len(big))
+    assert entries["media/lfs/big.mp4"].hash is not None
+    assert entries["media/lfs/big.mp4"].hash.startswith("blake3:")
+
+
+def test_a_plan_in_a_fresh_clone_reads_no_media(
+    clone: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not (clone / ".videosync").exists()  # no stat cache: a CI checkout
+    before = BYTES_READ.total
+    code, out, err = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
+                          emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "No changes" in out
+    assert BYTES_READ.total == before
+
+
+def test_without_git_the_same_plan_reads_every_recorded_file(
+    clone: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", str(clone / "no-such-bin"))  # git cannot be found
+    before = BYTES_READ.total
+    code, _, err = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
+                        emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    assert (code, err) == (0, "")
+    media = sum(p.stat().st_size for p in (clone / "media").rglob("*.mp4"))
+    assert BYTES_READ.total - before == media
+
+
+def test_a_modified_file_is_read_and_replaced(
+    clone: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("plain", "lfs/other"):
+        path = clone / "media" / f"{name}.mp4"
+        path.write_bytes(path.read_bytes()[::-1])  # same size, other content
+    before = BYTES_READ.total
+    code, out, _ = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
+                        emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    assert code == 2
+    assert "-/+ replace media/plain.mp4 " in out
+    assert "-/+ replace media/lfs/other.mp4 " in out
+    assert "media/lfs/big.mp4" not in out
+    changed = sum((clone / "media" / f"{n}.mp4").stat().st_size for n in ("plain", "lfs/other"))
+    assert BYTES_READ.total - before == changed  # and nothing else
+
+
+def test_git_leaves_out_what_it_would_not_notice(clone: Path) -> None:
+    wanted = ["media/plain.mp4", "media/lfs/big.mp4", "media/lfs/other.mp4", "untracked.mp4"]
+    (clone / "untracked.mp4").write_bytes(b"x")
+    assert set(tracked_identities(clone, wanted)) == set(wanted[:3])
+    _git(clone, "update-index", "--assume-unchanged", "media/plain.mp4", lfs=[])
+    assert set(tracked_identities(clone, wanted)) == set(wanted[1:3])
+    assert tracked_identities(clone.parent, wanted) == {}  # not a repository
+
+
+def test_a_version_1_lockfile_plans_no_change_and_lfs_entries_stay_unread(
+    clone: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What videosync wrote before blake3: sha256 hashes, no git identities.
+    lock = clone / "videosync.lock"
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    data["version"] = 1
+    for key, entry in data["videos"].items():
+        entry["hash"] = "sha256:" + hashlib.sha256((clone / key).read_bytes()).hexdigest()
+        entry.pop("git_oid")
+        entry.pop("sha256")
+    lock.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    before = BYTES_READ.total
+    args = ("-f", str(clone / "videosync.yaml"), "--api-url", emulator.url)
+    code, out, err = _run(capsys, *args, "plan", "--detailed-exitcode")
+    assert (code, err) == (0, ""), out  # not a catalog-wide replace
+    # The LFS pointers name the sha256 the entries recorded; only the plain file is read.
+    assert BYTES_READ.total - before == (clone / "media" / "plain.mp4").stat().st_size
+    again = BYTES_READ.total
+    assert _run(capsys, *args, "plan", "--detailed-exitcode")[0] == 0
+    assert BYTES_READ.total == again  # the stat cache keeps the sha256 it read
+    assert (
+        load_lockfile(lock).videos["media/plain.mp4"].hash
+        == data["videos"]["media/plain.mp4"]["hash"]
+    )
