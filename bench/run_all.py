@@ -182,7 +182,7 @@ def _kill_rows(out: str, quick: bool) -> list[Row]:
 
 
 BENCHES: tuple[Bench, ...] = (
-    Bench("upload", "upload.py", (), ("--size-mib", "128"), _upload_rows),
+    Bench("upload", "upload.py", ("--repeat", "3"), ("--size-mib", "128"), _upload_rows),
     Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"),
           _ingest_rows),
     Bench("hash", "hash.py", (), (), _hash_rows),
