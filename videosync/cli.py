@@ -464,7 +464,7 @@ def apply_command(
         return click.confirm("Apply these changes?", default=False)
 
     reporter = reporter_for(terminal=sys.stdout.isatty(), quiet=quiet)
-    with _endpoint(settings, manifest, api_url) as (url, key):
+    with _endpoint(settings, manifest, api_url) as (url, key), _show_refused(quiet):
         done = apply(
             manifest or settings.manifest,
             api_url=url,
@@ -498,6 +498,20 @@ def apply_command(
     if done.result.failed:
         return EXIT_PARTIAL
     return EXIT_OK if done.ok else EXIT_ERROR
+
+
+@contextmanager
+def _show_refused(quiet: bool) -> Iterator[None]:
+    """A plan a rail refuses is shown (which entries, why) before the one-line error."""
+    from videosync.errors import PlanRefused
+    from videosync.render import render
+
+    try:
+        yield
+    except PlanRefused as exc:
+        if exc.plan is not None and not quiet:
+            click.echo(render(exc.plan, "text", color=_use_color("text")), nl=False)
+        raise
 
 
 @cli.command("import")

@@ -84,9 +84,16 @@ class LockError(VideosyncError):
 
 class PlanRefused(VideosyncError):
     """A guard or safety rail refuses the plan (protected entries, `--max-delete`,
-    `--max-delete-percent`, an empty manifest): nothing was changed."""
+    `--max-delete-percent`, an empty manifest): nothing was changed.
+
+    `plan` is the refused plan (a `videosync.plan.Plan`), so the command line can show it.
+    """
 
     exit_code = 5
+
+    def __init__(self, message: str, plan: Any = None) -> None:
+        super().__init__(message)
+        self.plan = plan
 
 
 class StalePlan(VideosyncError):

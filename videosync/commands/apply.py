@@ -95,7 +95,9 @@ def apply(
             check_fingerprints(saved, plan.fingerprints)
             plan = saved
         if not plan.applicable:
-            raise PlanRefused("the plan cannot be applied: " + "; ".join(plan.problems))
+            raise PlanRefused(
+                "the plan cannot be applied: " + "; ".join(plan.problems), plan=plan
+            )
         _save_recovered(run)
         if not plan.has_changes:
             return ApplyRun(plan, None)
