@@ -17,7 +17,6 @@ import filelock
 
 from videosync.errors import UsageError, VideosyncError
 from videosync.hashing import CACHE_DIR_NAME
-from videosync.runlock import LockHeld
 
 __all__ = [
     "LOCAL",
@@ -46,8 +45,9 @@ class Endpoint:
 class LocalEmulatorBusy(VideosyncError):
     """Another process serves the embedded emulator's data dir (one emulator per dir)."""
 
-    # The same situation as another run holding the lockfile's lock, so the same exit code.
-    exit_code = LockHeld.exit_code
+    # The same situation as another run holding the lockfile's lock (runlock.LockHeld), so
+    # the same exit code: 4, "the lock is held by another run".
+    exit_code = 4
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
