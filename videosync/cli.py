@@ -360,7 +360,8 @@ def status_command(
     """Show each managed video: its video_id, remote indexing status and drift.
 
     Drift is ok, missing (gone remotely), failed (indexing failed), changed (the manifest
-    or the file differs from what was uploaded) or removed (no longer in the manifest).
+    or the file differs from what was uploaded), removed (no longer in the manifest) or
+    moved (the next apply records it under its new key).
     """
     from videosync.commands.status import render_status, status
 

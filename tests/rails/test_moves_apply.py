@@ -58,6 +58,12 @@ def test_a_file_moved_to_another_folder_is_a_move(
     assert f"  > move media/a.mp4 → archive/a.mp4  (video {video_id[:8]}…)\n" in out
     assert "Plan: 0 to create, 0 to replace, 0 to delete, 0 to adopt, 1 to move (0 B to " in out
 
+    code, out, _ = run(capsys, "-f", str(manifest), "--api-url", emulator.url, "status")
+    assert code == 0
+    assert [line.split()[::3] for line in out.splitlines()[1:3]] == [
+        ["media/a.mp4", "moved"], ["media/b.mp4", "ok"],
+    ]  # fmt: skip
+
     out = _apply(capsys, manifest, emulator.url)
     assert f"moved archive/a.mp4 ({video_id[:8]}…)" in out
     assert _remote_state(emulator) == remote_before  # nothing uploaded, nothing deleted

@@ -2,7 +2,8 @@
 
 A managed video is one the lockfile records. Its drift comes from the plan: `ok` (nothing
 to do), `missing` (gone remotely), `failed` (indexing failed), `changed` (the manifest or
-the file differs from what was uploaded) or `removed` (no longer in the manifest).
+the file differs from what was uploaded), `removed` (no longer in the manifest) or `moved`
+(the next apply records it under the new key it moved to).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _DRIFT = {
     ("replace", "failed"): "failed",
     ("replace", "changed"): "changed",
     ("delete", "removed"): "removed",
+    ("move", "moved"): "moved",
 }
 
 
@@ -54,9 +56,11 @@ def status_of(run: PlanRun) -> Status:
     """The status table of a computed plan and the states it was computed from."""
     remote = {v.video_id: v for v in run.remote.videos}
     actions = {a.key: a for a in run.plan.actions if a.resource == "video"}
+    # A moved entry's recorded key has no action of its own: its move stands for it.
+    moves = {a.moved_from: a for a in actions.values() if a.moved_from is not None}
     rows = []
     for key, entry in sorted(run.recorded.videos.items()):
-        action = actions[key]
+        action = actions.get(key) or moves[key]
         current = remote.get(entry.video_id)
         rows.append(
             StatusRow(
