@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,9 +149,10 @@ class ContentHasher:
     """Hashes bytes as they stream to the server: the content hash plus git's identities.
 
     `hexdigest()` is the BLAKE3 hex digest (what `prefixed` turns into the recorded hash),
-    carrying the sha256 and, when the size was given, the git blob id of the same bytes.
-    Both cost CPU an upload mostly spends waiting on the network anyway; they are what lets
-    a later plan in a fresh clone take the file's identity from git instead of reading it.
+    carrying the sha256 and, when the size was given, the git blob id of the same bytes:
+    what lets a later plan in a fresh clone take the file's identity from git instead of
+    reading it. sha256 and the blob id are computed on two shared threads, a 4 MiB block
+    behind (each releases the GIL): the upload loop itself only waits for BLAKE3.
     """
 
     def __init__(self, size: int | None = None) -> None:
@@ -159,22 +160,59 @@ class ContentHasher:
         self._sha256 = hashlib.sha256()
         self._size = size
         self._seen = 0
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._side: list[Future[None]] = []
         self._git: hashlib._Hash | None = None
         if size is not None:
             self._git = hashlib.sha1(usedforsecurity=False)
             self._git.update(b"blob %d\0" % size)
 
     def update(self, data: bytes, /) -> None:
-        self._blake3.update(data)
-        self._sha256.update(data)
-        if self._git is not None:
-            self._git.update(data)
+        self._pending.append(bytes(data))
+        self._pending_size += len(data)
         self._seen += len(data)
+        if self._pending_size >= _BLOCK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        block = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
+        self._pending, self._pending_size = [], 0
+        self._wait_side()  # the block before this one: each digest takes blocks in order
+        pool = _digest_pool()
+        self._side = [pool.submit(self._sha256.update, block)]
+        if self._git is not None:
+            self._side.append(pool.submit(self._git.update, block))
+        self._blake3.update(block)
+
+    def _wait_side(self) -> None:
+        for done in self._side:
+            done.result()
+        self._side = []
 
     def hexdigest(self) -> str:
+        self._flush()
+        self._wait_side()
         # A blob id is only right for exactly `size` bytes: else it is left out, not wrong.
         git = self._git.hexdigest() if self._git and self._seen == self._size else None
-        return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=self._sha256.hexdigest())
+        sha256 = self._sha256.hexdigest()
+        return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=sha256)
+
+
+_BLOCK = 4 * 1024 * 1024
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _digest_pool() -> ThreadPoolExecutor:
+    """Two threads shared by every upload's hasher, for the digests beside BLAKE3."""
+    global _pool  # noqa: PLW0603 (one pool per process, made on first use)
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
+        return _pool
 
 
 def new_hasher(size: int | None = None) -> ContentHasher:
