@@ -108,7 +108,6 @@ def take_move(
 def move_action(dv: DesiredVideo, spec: VideoSpec, old_key: str, rec: LockEntry) -> Action:
     return Action(
         "video", "move", dv.key, "moved",
-        "same content and upload attributes under a new key: only the lockfile changes "
-        "(no upload, no delete)",
+        "same content and upload attributes: only the lockfile changes (no upload, no delete)",
         video_id=rec.video_id, spec=spec, protect=dv.protect, moved_from=old_key,
     )  # fmt: skip

@@ -28,8 +28,7 @@ def test_same_content_and_attributes_under_a_new_key_is_a_move() -> None:
         "move", "archive/a.mp4", "media/a.mp4", "v1",
     )  # fmt: skip
     assert action.reason == (
-        "same content and upload attributes under a new key: only the lockfile changes "
-        "(no upload, no delete)"
+        "same content and upload attributes: only the lockfile changes (no upload, no delete)"
     )
     assert plan.applicable and plan.summary().move == 1
     assert [s.op for s in plan.steps()] == ["move"]
