@@ -101,6 +101,7 @@ def test_plans_pull_requests_and_applies_main_one_at_a_time(workflow: Workflow) 
     comment = _step(workflow, "plan", "Comment the plan on the pull request")
     assert comment["uses"].startswith("actions/github-script@")
     assert "videosync-plan.md" in comment["with"]["script"]
+    assert comment["if"] == "${{ !cancelled() && steps.plan.outcome != 'skipped' }}"
     commit = _step(workflow, "apply", "Commit videosync.lock")
     assert "[skip ci]" in commit["run"]
     assert "git add videosync.lock" in commit["run"]
@@ -223,3 +224,18 @@ def test_a_failing_plan_fails_the_step(runner: Runner) -> None:
     assert planned.returncode == 3
     assert "no such file 'gone.mp4'" in planned.stderr
     assert runner.outputs == {}
+
+
+def test_a_plan_a_rail_refuses_fails_the_step_and_still_shows_the_plan(runner: Runner) -> None:
+    assert runner.run("apply", "apply").returncode == 0
+    manifest = runner.repo / "videosync.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    # The protected keynote renamed: a replace, which its protection refuses.
+    manifest.write_text(text.replace("name: Keynote\n", "name: Keynote 2\n"), encoding="utf-8")
+    planned = runner.run("plan", "plan")
+    assert planned.returncode == 5, planned.stderr
+    assert "--allow-protected" in planned.stderr
+    assert runner.outputs == {}
+    shown = (runner.repo / "videosync-plan.md").read_text(encoding="utf-8")
+    assert "media/keynote.mp4" in shown
+    assert (runner.scratch / "summary.md").read_text(encoding="utf-8") == shown
