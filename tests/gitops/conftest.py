@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from videosync.cli import main
+from tests.apply.conftest import run
+
+__all__ = ["EXAMPLE_CATALOG", "EXAMPLE_VIDEOS", "NO_KEY_MESSAGE", "ROOT", "WORKFLOW", "run"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CATALOG = ROOT / "examples" / "catalog"
@@ -19,14 +21,6 @@ NO_KEY_MESSAGE = (
     "error: no API key: set REKA_API_KEY (or VIDEOSYNC_API_KEY), "
     "or use --api-url local for the embedded emulator"
 )
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the `videosync` command line in-process: (exit code, stdout, stderr)."""
-    with pytest.raises(SystemExit) as info:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 @pytest.fixture
