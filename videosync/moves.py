@@ -30,28 +30,28 @@ _MoveMatch = tuple[int | None, str | None, VideoSpec]
 
 def move_candidates(
     recorded: Lockfile, desired_keys: Collection[str], sizes: Mapping[str, int]
-) -> dict[str, int]:
+) -> dict[str, LockEntry]:
     """The new keys whose file must be hashed because it may be a vanished entry, moved.
 
     `sizes` maps the manifest's file keys to their size on disk. A key the lockfile does
     not know is a candidate only when a file entry that left the manifest had the same
     size: everything else new is a create without reading a byte (DESIGN.md, "one read
-    pass"). Returns key → size, the form `hashing.local_file_states` takes.
+    pass"). Each candidate comes with the vanished entry of its size (the first by key):
+    its digest is to be made in the algorithm that entry was recorded with, and git may
+    prove it equal to that entry without a read (`hashing.local_file_states(recorded=…)`).
     """
-    vanished_sizes = {
-        entry.size
-        for key, entry in recorded.videos.items()
-        if key not in desired_keys
-        and entry.size is not None
-        and entry.spec.source.path is not None
-        and not is_orphan_key(key)
-    }
-    if not vanished_sizes:
+    vanished: dict[int, LockEntry] = {}
+    for key in sorted(recorded.videos.keys() - set(desired_keys)):
+        entry = recorded.videos[key]
+        if entry.size is None or entry.spec.source.path is None or is_orphan_key(key):
+            continue
+        vanished.setdefault(entry.size, entry)
+    if not vanished:
         return {}
     return {
-        key: size
+        key: vanished[size]
         for key, size in sizes.items()
-        if size in vanished_sizes and key not in recorded.videos
+        if size in vanished and key not in recorded.videos
     }
 
 

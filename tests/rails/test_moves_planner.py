@@ -86,7 +86,9 @@ def test_only_new_keys_of_a_vanished_size_are_hash_candidates() -> None:
     recorded = lock(entry(OLD, "v1", size=500), entry(video("kept.mp4"), "v2", size=700))
     desired = {"kept.mp4", "new-same-size.mp4", "new-other-size.mp4"}
     sizes = {"kept.mp4": 500, "new-same-size.mp4": 500, "new-other-size.mp4": 700}
-    assert move_candidates(recorded, desired, sizes) == {"new-same-size.mp4": 500}
+    assert move_candidates(recorded, desired, sizes) == {
+        "new-same-size.mp4": recorded.videos["media/a.mp4"]
+    }
     assert move_candidates(Lockfile(), desired, sizes) == {}
 
 

@@ -130,7 +130,10 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     candidates = move_candidates(recorded, {v.key for v in manifest.videos}, sizes_now)
     if candidates:
         picked = {key: paths[key] for key in candidates}
-        states.update(local_file_states(picked, candidates, cache))
+        expected = {key: sizes_now[key] for key in candidates}
+        states.update(
+            local_file_states(picked, expected, cache, recorded=candidates, git_root=manifest.root)
+        )
     cache.save()
     log.info(
         "checked %d local files, read %d bytes to hash, in %.2f s",
