@@ -16,13 +16,20 @@ the caller falls back to the stat cache and reading, silently.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["GitIdentity", "parse_lfs_pointer", "tracked_identities"]
+from videosync.errors import UsageError
+
+if TYPE_CHECKING:
+    from videosync.lockfile import LockEntry
+
+__all__ = ["GitIdentity", "Settled", "parse_lfs_pointer", "settle_from_git", "tracked_identities"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +50,74 @@ class GitIdentity:
     """When the blob is a git-LFS pointer: the sha256 hex of the content it stands for."""
     lfs_size: int | None = None
     """When the blob is a git-LFS pointer: the content's size in bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A file git proved to hold the content its lockfile entry recorded."""
+
+    size: int
+    """The content's size (for a pointer in the working tree: the size it stands for)."""
+    digest: str
+    """The entry's recorded content hash."""
+
+
+def settle_from_git(
+    files: Sequence[tuple[str, Path, os.stat_result]],
+    recorded: Mapping[str, LockEntry],
+    root: Path,
+) -> dict[str, Settled]:
+    """The recorded `files` (key, path, stat) git proves unchanged, with one batch of git calls.
+
+    A file is unchanged when git reports it unmodified and its index blob is the recorded
+    `git_oid`, or is a git-LFS pointer naming the recorded sha256 and size. When the
+    working file is that pointer itself (an LFS checkout without `git lfs pull`), the
+    content it stands for is what counts; a pointer naming other content is refused
+    (`UsageError`): planned as it is, it would replace the video with 130 bytes of text.
+    """
+    relative = {key: _relative(path, root) for key, path, _ in files}
+    known = tracked_identities(root, [rel for rel in relative.values() if rel is not None])
+    out: dict[str, Settled] = {}
+    for key, path, st in files:
+        entry = recorded.get(key)
+        identity = known.get(relative[key] or "")
+        if entry is None or entry.hash is None or identity is None:
+            continue
+        recorded_lfs = {entry.sha256, _legacy_hex(entry.hash)} - {None}
+        if identity.lfs_sha256 is not None and st.st_size != identity.lfs_size:
+            # Unmodified and not the content's size: the working file is the pointer.
+            lfs_size = identity.lfs_size
+            recorded_size = entry.size
+            if (
+                identity.lfs_sha256 in recorded_lfs
+                and lfs_size is not None
+                and lfs_size == recorded_size
+            ):
+                out[key] = Settled(lfs_size, entry.hash)
+                continue
+            raise UsageError(
+                f"{path}: a git-LFS pointer, not the video it stands for; "
+                "fetch the media (git lfs pull) and plan again"
+            )
+        if st.st_size != entry.size:
+            continue
+        if entry.git_oid == identity.oid or identity.lfs_sha256 in recorded_lfs:
+            out[key] = Settled(st.st_size, entry.hash)
+    if out:
+        log.info("git proved %d file(s) unchanged without reading them", len(out))
+    return out
+
+
+def _legacy_hex(digest: str) -> str | None:
+    """The hex of a version 1 `sha256:<hex>` hash (what an LFS pointer names), else None."""
+    return digest.removeprefix("sha256:") if digest.startswith("sha256:") else None
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return None
 
 
 def parse_lfs_pointer(data: bytes) -> tuple[str, int] | None:

@@ -29,13 +29,22 @@ import logging
 import os
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import blake3
 
+from videosync.contenthash import (
+    ALGORITHM,
+    LEGACY_ALGORITHM,
+    ContentDigest,
+    ContentHasher,
+    algorithm_of,
+    new_hasher,
+    prefixed,
+)
 from videosync.errors import VideosyncError
 from videosync.lockfile import write_atomic
 
@@ -61,12 +70,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ALGORITHM = "blake3"
-LEGACY_ALGORITHM = "sha256"
-"""What lockfile version 1 recorded; still compared for the entries that carry it."""
 CACHE_DIR_NAME = ".videosync"
 _CACHE_FILE = "hashcache.json"
 _CHUNK = 1024 * 1024
+_POINTER_MAX = 1024
+"""git-LFS pointer files are at most this long (the LFS spec)."""
 # hashlib and blake3 release the GIL while hashing, so threads hash several files at once.
 _WORKERS = min(4, os.cpu_count() or 1)
 
@@ -97,130 +105,6 @@ class LocalFileState:
 
     size: int
     digest: str | None = None
-
-
-class ContentDigest(str):
-    """A content hash (`blake3:<hex>`) that also knows the identities git has for the bytes.
-
-    It is the string the lockfile records as `hash`, and compares, hashes and prints as
-    that alone; `git_oid` (the blob id `git hash-object` gives) and `sha256` (what a git-LFS
-    pointer names) ride along from the hasher to the lockfile entry (`LockEntry`), so every
-    place that records a digest records them too without knowing about git.
-    """
-
-    git_oid: str | None
-    sha256: str | None
-
-    def __new__(
-        cls, value: str, *, git_oid: str | None = None, sha256: str | None = None
-    ) -> ContentDigest:
-        self = super().__new__(cls, value)
-        self.git_oid = git_oid
-        self.sha256 = sha256
-        return self
-
-    def tokens(self) -> str:
-        """`blake3:<hex> git:<oid> sha256:<hex>`: how the stat cache keeps it."""
-        parts = [str(self)]
-        if self.git_oid and not self.startswith("git:"):
-            parts.append(f"git:{self.git_oid}")
-        if self.sha256 and not self.startswith(f"{LEGACY_ALGORITHM}:"):
-            parts.append(f"{LEGACY_ALGORITHM}:{self.sha256}")
-        return " ".join(parts)
-
-
-def algorithm_of(digest: str | None) -> str:
-    """The algorithm a recorded digest was made with (`blake3` for None: what new ones use)."""
-    if digest is None or ":" not in digest:
-        return ALGORITHM
-    return digest.split(":", 1)[0]
-
-
-def prefixed(hex_digest: str) -> str:
-    """A digest as the lockfile records it: `blake3:<hex>`, identities kept (`ContentDigest`)."""
-    if isinstance(hex_digest, ContentDigest):
-        return ContentDigest(
-            f"{ALGORITHM}:{hex_digest}", git_oid=hex_digest.git_oid, sha256=hex_digest.sha256
-        )
-    return f"{ALGORITHM}:{hex_digest}"
-
-
-class ContentHasher:
-    """Hashes bytes as they stream to the server: the content hash plus git's identities.
-
-    `hexdigest()` is the BLAKE3 hex digest (what `prefixed` turns into the recorded hash),
-    carrying the sha256 and, when the size was given, the git blob id of the same bytes:
-    what lets a later plan in a fresh clone take the file's identity from git instead of
-    reading it. sha256 and the blob id are computed on two shared threads, a 4 MiB block
-    behind (each releases the GIL): the upload loop itself only waits for BLAKE3.
-    """
-
-    def __init__(self, size: int | None = None) -> None:
-        self._blake3 = blake3.blake3()
-        self._sha256 = hashlib.sha256()
-        self._size = size
-        self._seen = 0
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._side: list[Future[None]] = []
-        self._git: hashlib._Hash | None = None
-        if size is not None:
-            self._git = hashlib.sha1(usedforsecurity=False)
-            self._git.update(b"blob %d\0" % size)
-
-    def update(self, data: bytes, /) -> None:
-        self._pending.append(bytes(data))
-        self._pending_size += len(data)
-        self._seen += len(data)
-        if self._pending_size >= _BLOCK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        block = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending, self._pending_size = [], 0
-        self._wait_side()  # the block before this one: each digest takes blocks in order
-        pool = _digest_pool()
-        self._side = [pool.submit(self._sha256.update, block)]
-        if self._git is not None:
-            self._side.append(pool.submit(self._git.update, block))
-        self._blake3.update(block)
-
-    def _wait_side(self) -> None:
-        for done in self._side:
-            done.result()
-        self._side = []
-
-    def hexdigest(self) -> str:
-        self._flush()
-        self._wait_side()
-        # A blob id is only right for exactly `size` bytes: else it is left out, not wrong.
-        git = self._git.hexdigest() if self._git and self._seen == self._size else None
-        sha256 = self._sha256.hexdigest()
-        return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=sha256)
-
-
-_BLOCK = 4 * 1024 * 1024
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-
-
-def _digest_pool() -> ThreadPoolExecutor:
-    """Two threads shared by every upload's hasher, for the digests beside BLAKE3."""
-    global _pool  # noqa: PLW0603 (one pool per process, made on first use)
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
-        return _pool
-
-
-def new_hasher(size: int | None = None) -> ContentHasher:
-    """A fresh hasher of the recorded algorithm (for hashing bytes as they are uploaded).
-
-    Give the file's `size` when it is known: git's blob id hashes it before the bytes.
-    """
-    return ContentHasher(size)
 
 
 _local = threading.local()
@@ -430,72 +314,39 @@ def local_file_states(
     """
     states: dict[str, LocalFileState] = {}
     missing: list[tuple[str, Path, os.stat_result, str]] = []
+    pointers: list[tuple[str, Path, os.stat_result]] = []
     for key, path in paths.items():
         try:
             st = os.stat(path)  # noqa: PTH116 (pathlib adds 2 µs a call: 0.2 s on 100k files)
         except OSError as exc:
             raise VideosyncError(f"{path}: cannot read the file: {exc.strerror}") from exc
+        entry = recorded.get(key) if recorded is not None else None
         if recorded_sizes.get(key) != st.st_size:
             states[key] = LocalFileState(st.st_size)
+            if entry is not None and st.st_size <= _POINTER_MAX:
+                pointers.append((key, path, st))  # a git-LFS pointer in place of the media?
             continue
-        entry = recorded.get(key) if recorded is not None else None
         algorithm = algorithm_of(entry.hash if entry is not None else None)
         digest = cache.get(st, algorithm)
         states[key] = LocalFileState(st.st_size, digest)
         if digest is None:
             missing.append((key, path, st, algorithm))
-    if missing and recorded is not None and git_root is not None:
-        missing = _proven_by_git(missing, recorded, git_root, cache, states)
+    if (missing or pointers) and recorded is not None and git_root is not None:
+        from videosync.gitfiles import settle_from_git
+
+        asked = [(key, path, st) for key, path, st, _ in missing] + pointers
+        settled = settle_from_git(asked, recorded, git_root)
+        for key, _, st in asked:
+            if key in settled and st.st_size == settled[key].size:
+                # Cached under the stat git vouched for: the next plan asks nobody.
+                cache.put(st, settled[key].digest)
+        states.update(
+            (key, LocalFileState(found.size, found.digest)) for key, found in settled.items()
+        )
+        missing = [item for item in missing if item[0] not in settled]
     for key, read in _read_digests(missing, cache, counter, workers):
         states[key] = LocalFileState(states[key].size, read)
     return states
-
-
-def _proven_by_git(
-    missing: list[tuple[str, Path, os.stat_result, str]],
-    recorded: Mapping[str, LockEntry],
-    root: Path,
-    cache: HashCache,
-    states: dict[str, LocalFileState],
-) -> list[tuple[str, Path, os.stat_result, str]]:
-    """Settle from git the files it proves unchanged; the ones left still need a read."""
-    from videosync.gitfiles import tracked_identities
-
-    relative = {key: _relative(path, root) for key, path, _, _ in missing}
-    known = tracked_identities(root, [rel for rel in relative.values() if rel is not None])
-    left = []
-    for item in missing:
-        key, _, st, _ = item
-        entry = recorded.get(key)
-        identity = known.get(relative[key] or "")
-        if entry is None or entry.hash is None or identity is None:
-            left.append(item)
-            continue
-        lfs = identity.lfs_sha256 if identity.lfs_size == st.st_size else None
-        proven = (entry.git_oid is not None and entry.git_oid == identity.oid) or (
-            lfs is not None and lfs in (entry.sha256, _legacy_hex(entry.hash))
-        )
-        if not proven:
-            left.append(item)
-            continue
-        digest = ContentDigest(entry.hash, git_oid=entry.git_oid, sha256=entry.sha256)
-        cache.put(st, digest)  # under the stat git vouched for: the next plan asks nobody
-        states[key] = LocalFileState(st.st_size, entry.hash)
-    if len(left) < len(missing):
-        log.info("git proved %d file(s) unchanged without reading them", len(missing) - len(left))
-    return left
-
-
-def _legacy_hex(digest: str) -> str | None:
-    prefix = f"{LEGACY_ALGORITHM}:"
-    return digest[len(prefix) :] if digest.startswith(prefix) else None
-
-
-def _relative(path: Path, root: Path) -> str | None:
-    try:
-        return Path(os.path.relpath(path, root)).as_posix()
-    except ValueError:  # another drive (Windows)
-        return None
 
 
 def _read_digests(

@@ -169,3 +169,28 @@ def test_a_version_1_lockfile_plans_no_change_and_lfs_entries_stay_unread(
         load_lockfile(lock).videos["media/plain.mp4"].hash
         == data["videos"]["media/plain.mp4"]["hash"]
     )
+
+
+def test_a_checkout_without_the_lfs_media_plans_from_its_pointers(
+    clone: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A CI checkout without git-lfs: the working tree holds the pointers, not the media.
+    bare = clone.parent / "pointers"
+    _git(clone.parent, "clone", "-q", str(clone.parent / "origin"), str(bare), lfs=[])
+    assert (bare / "media" / "lfs" / "big.mp4").read_bytes().startswith(b"version https://")
+    args = ("-f", str(bare / "videosync.yaml"), "--api-url", emulator.url)
+    before = BYTES_READ.total
+    code, out, err = _run(capsys, *args, "plan", "--detailed-exitcode")
+    assert (code, err) == (0, ""), out  # the content the pointers name is what was uploaded
+    assert BYTES_READ.total == before
+    # A pointer naming other content than the recorded one cannot be planned as a file.
+    lock = bare / "videosync.lock"
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    data["videos"]["media/lfs/big.mp4"]["sha256"] = "0" * 64
+    lock.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    code, out, err = _run(capsys, *args, "plan")
+    assert code == 3
+    assert err == (
+        f"error: {bare / 'media' / 'lfs' / 'big.mp4'}: a git-LFS pointer, not the video it "
+        "stands for; fetch the media (git lfs pull) and plan again\n"
+    )
