@@ -85,12 +85,12 @@ def kill_at_random_instant(
     proc = subprocess.Popen(
         [sys.executable, "-m", "videosync", "-f", str(manifest), "--api-url", url,
          "apply", "--yes", "--parallelism", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
-    out = Lines(proc.stdout)
+    out, err = Lines(proc.stdout), Lines(proc.stderr)
     if not out.wait_for("Plan: "):
         proc.kill()
-        raise AssertionError(f"apply showed no plan: {out.text()}")
+        raise AssertionError(f"apply showed no plan: {out.text()}{err.text()}")
     time.sleep(rng.uniform(0.0, window))
     proc.kill()
     proc.wait()
