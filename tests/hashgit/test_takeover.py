@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -167,3 +168,16 @@ def test_unlock_refuses_a_live_holder_on_this_host(
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_running_holder_keeps_its_note_fresh(tmp_path: Path) -> None:
+    # So a long run on another host is never taken for a dead one.
+    state = tmp_path / "state"
+    with RunLock(tmp_path / "videosync.lock", state, lock_timeout=0.2) as lock:
+        first = lock.holder()
+        assert first is not None and first.heartbeat is not None
+        deadline = time.monotonic() + 5
+        while (now := lock.holder()) is None or now.heartbeat == first.heartbeat:
+            assert time.monotonic() < deadline, "the heartbeat never moved"
+            time.sleep(0.05)
+        assert now.since == first.since and now.pid == os.getpid()
