@@ -58,6 +58,8 @@ def _this_host() -> str:
 
 
 def _pid_alive(pid: int) -> bool:
+    if os.name == "nt":  # os.kill(pid, 0) is a Ctrl-C there, not a probe: cannot tell
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
