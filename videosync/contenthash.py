@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
+from videosync.errors import UsageError
+
 __all__ = [
     "ALGORITHM",
     "LEGACY_ALGORITHM",
@@ -101,6 +103,8 @@ class ContentHasher:
             self._git.update(b"blob %d\0" % size)
 
     def update(self, data: bytes, /) -> None:
+        if self._seen == 0 and self._size is not None and self._size <= _POINTER_MAX:
+            _refuse_lfs_pointer(data)
         self._pending.append(bytes(data))
         self._pending_size += len(data)
         self._seen += len(data)
@@ -134,6 +138,26 @@ class ContentHasher:
 
 
 _BLOCK = 4 * 1024 * 1024
+_POINTER_MAX = 1024
+
+
+def _refuse_lfs_pointer(first: bytes) -> None:
+    """Stop an upload whose whole file is a git-LFS pointer: it is not the video.
+
+    A checkout without `git lfs pull` has pointers where the media should be; planning
+    reads none of them (gitfiles.py), but an upload would send the pointer's text as the
+    video. Raised from inside the upload's read, it fails that one action before its body
+    is complete, so the server creates nothing.
+    """
+    from videosync.gitfiles import parse_lfs_pointer
+
+    if parse_lfs_pointer(first) is not None:
+        raise UsageError(
+            "the file is a git-LFS pointer, not the video it stands for; "
+            "fetch the media (git lfs pull) and apply again"
+        )
+
+
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 

@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import API_KEY
 from tests.hashgit.fakelfs import git_config, pointer_for
 from videosync.cli import main
+from videosync.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
 from videosync.gitfiles import parse_lfs_pointer, tracked_identities
 from videosync.hashing import BYTES_READ
@@ -194,3 +195,25 @@ def test_a_checkout_without_the_lfs_media_plans_from_its_pointers(
         f"error: {bare / 'media' / 'lfs' / 'big.mp4'}: a git-LFS pointer, not the video it "
         "stands for; fetch the media (git lfs pull) and plan again\n"
     )
+
+
+def test_apply_never_uploads_an_lfs_pointer_as_the_video(
+    clone: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = clone.parent / "pointers"
+    _git(clone.parent, "clone", "-q", str(clone.parent / "origin"), str(bare), lfs=[])
+    manifest = bare / "videosync.yaml"
+    renamed = MANIFEST.replace("media/lfs/big.mp4\n", "media/lfs/big.mp4\n    name: Renamed\n")
+    manifest.write_text(renamed, encoding="utf-8")
+    before = load_lockfile(bare / "videosync.lock").videos["media/lfs/big.mp4"]
+    args = ("-f", str(manifest), "--api-url", emulator.url)
+    code, out, err = _run(capsys, *args, "apply", "--yes")
+    assert code == 6, out + err  # the one replace failed, nothing else to do
+    assert "media/lfs/big.mp4" in err + out
+    assert "git-LFS pointer, not the video it stands for; fetch the media (git lfs pull)" in (
+        err + out
+    )
+    after = load_lockfile(bare / "videosync.lock").videos["media/lfs/big.mp4"]
+    assert after == before  # the uploaded video is still the one recorded
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        assert len(client.list_videos()) == 3  # and the server made no copy of a pointer
