@@ -96,15 +96,23 @@ def _ingest_rows(out: str, quick: bool) -> list[Row]:
 
 
 def _hash_rows(out: str, quick: bool) -> list[Row]:
-    rows = []
-    for label in ("1 file of 1 GiB", "4 files of 256 MiB"):
-        m = _find(rf"^{label}\s*: sha256sum\s+(\d+) MB/s, videosync\s+(\d+) MB/s", out)
-        ref, ours = float(m.group(1)), float(m.group(2))
-        rows.append(
-            Row(f"first-plan hashing, {label}", "≥ 0.9x sha256sum", f"{ours:.0f} MB/s",
-                f"sha256sum {ref:.0f} MB/s", _x(ours, ref), ours >= 0.9 * ref)
-        )  # fmt: skip
-    return rows
+    speed = {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^\s+(cat|sha256sum|videosync)\s+(\d+) MB/s", out, re.MULTILINE)
+    }
+    ours, cat, sha = speed["videosync"], speed["cat"], speed["sha256sum"]
+    clone = r"^\s+plan of a fresh clone {}\s*:\s*([\d,]+) of ([\d,]+) media bytes read"
+    with_git = _find(clone.format("with git"), out)
+    without = _find(clone.format("without git"), out)
+    read = int(with_git.group(1).replace(",", ""))
+    return [
+        Row("first-plan hashing, 1 GiB", "≥ 0.8x cat (issue 8)", f"{ours:.0f} MB/s",
+            f"cat {cat:.0f} MB/s", _x(ours, cat), ours >= 0.8 * cat),
+        Row("first-plan hashing, 1 GiB", "≥ 0.9x sha256sum (issue 5)", f"{ours:.0f} MB/s",
+            f"sha256sum {sha:.0f} MB/s", _x(ours, sha), ours >= 0.9 * sha),
+        Row("plan of a fresh git clone: bytes read", "0", f"{read:,} of {with_git.group(2)}",
+            f"without git {without.group(1)}", "-", read == 0),
+    ]  # fmt: skip
 
 
 def _manifest_rows(out: str, quick: bool) -> list[Row]:
@@ -185,7 +193,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("upload", "upload.py", ("--repeat", "3"), ("--size-mib", "128"), _upload_rows),
     Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"),
           _ingest_rows),
-    Bench("hash", "hash.py", (), (), _hash_rows),
+    Bench("hash", "hash.py", (), ("--rounds", "2"), _hash_rows),
     Bench("manifest", "manifest_scale.py", (), (), _manifest_rows),
     Bench("plan", "plan_scale.py", (), ("--sizes", "1000,10000"), _plan_rows),
     Bench("throughput", "apply_throughput.py", (), ("--files", "200", "--repeat", "1"),
@@ -203,35 +211,59 @@ def _seconds_to_run(args: list[str], runs: int) -> list[float]:
     return times
 
 
-def help_start_rows(runs: int) -> list[Row]:
+def measure_help_start(runs: int) -> str:
     """`videosync --help` wall time against the interpreter starting and doing nothing."""
     ours = _seconds_to_run([str(VIDEOSYNC), "--help"], runs)
     bare = _seconds_to_run([sys.executable, "-c", "pass"], runs)
-    best, median = min(ours), statistics.median(ours)
+    return (
+        f"videosync --help: best {min(ours):.4f} s, median {statistics.median(ours):.4f} s "
+        f"of {runs}; python -c pass: best {min(bare):.4f} s\n"
+    )
+
+
+def _help_rows(out: str, quick: bool) -> list[Row]:
+    m = _find(
+        r"^videosync --help: best ([\d.]+) s, median ([\d.]+) s of (\d+); "
+        r"python -c pass: best ([\d.]+) s",
+        out,
+    )
+    best, median, runs, bare = float(m[1]), float(m[2]), m[3], float(m[4])
     return [
         Row(f"`videosync --help` start (best/median of {runs})", "< 0.3 s",
-            f"{best:.3f} / {median:.3f} s", f"python -c pass {min(bare):.3f} s",
-            _x(best, min(bare)), median < 0.3),
+            f"{best:.3f} / {median:.3f} s", f"python -c pass {bare:.3f} s", _x(best, bare),
+            median < 0.3),
     ]  # fmt: skip
 
 
-def run_bench(bench: Bench, quick: bool, logs: Path) -> list[Row]:
+HELP = Bench("help", "", (), (), _help_rows)
+"""Measured here, not by a script of its own; its figures go to `help.log` all the same."""
+
+
+def run_bench(bench: Bench, quick: bool, log: Path) -> int:
+    """Run one benchmark with its output to `log`; its exit code."""
+    if bench is HELP:
+        print("timing videosync --help …", flush=True)
+        log.write_text(measure_help_start(5 if quick else 20), encoding="utf-8")
+        return 0
     args = [sys.executable, str(ROOT / "bench" / bench.script)]
     args += bench.quick if quick else bench.full
-    log = logs / f"{bench.name}.log"
     print(f"running {shlex.join(['bench/' + bench.script, *args[2:]])} …", end=" ", flush=True)
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
         done = subprocess.run(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, check=False)
     elapsed = time.perf_counter() - started
     print(f"{elapsed:.0f} s, exit {done.returncode}, log {log}", flush=True)
-    text = log.read_text(encoding="utf-8")
+    return done.returncode
+
+
+def rows_of(bench: Bench, log: Path, exit_code: int, quick: bool) -> list[Row]:
+    """The table rows a benchmark's log gives, or one failed row that says where to look."""
     try:
-        if done.returncode != 0:
-            raise ValueError(f"exit {done.returncode}")
-        return bench.rows(text, quick)
-    except (ValueError, KeyError) as exc:
-        return [Row(bench.script, "", f"failed ({exc}; see {log})", "", "", False)]
+        if exit_code != 0:
+            raise ValueError(f"exit {exit_code}")
+        return bench.rows(log.read_text(encoding="utf-8"), quick)
+    except (ValueError, KeyError, OSError) as exc:
+        return [Row(bench.script or bench.name, "", f"failed ({exc}; see {log})", "", "", False)]
 
 
 def render(rows: list[Row]) -> str:
@@ -254,18 +286,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
     parser.add_argument("--only", default="", help="comma-separated: " +
-                        ",".join(["help", *(b.name for b in BENCHES)]))  # fmt: skip
+                        ",".join(b.name for b in (HELP, *BENCHES)))  # fmt: skip
     parser.add_argument("--logs", type=Path, help="where each benchmark's output is kept")
+    parser.add_argument("--table-from", type=Path, metavar="LOGS",
+                        help="run nothing: print the table of an earlier run's logs")  # fmt: skip
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
-    logs = args.logs or Path(tempfile.mkdtemp(prefix="videosync-bench-"))
-    logs.mkdir(parents=True, exist_ok=True)
-    mode = "quick (smaller sizes; targets are for the full ones)" if args.quick else "full"
-    print(f"videosync benchmarks, {mode}; logs in {logs}", flush=True)
-    rows = help_start_rows(5 if args.quick else 20) if not only or "help" in only else []
-    for bench in BENCHES:
-        if not only or bench.name in only:
-            rows += run_bench(bench, args.quick, logs)
+    selected = [b for b in (HELP, *BENCHES) if not only or b.name in only]
+    rows: list[Row] = []
+    if args.table_from is not None:
+        for bench in selected:
+            rows += rows_of(bench, args.table_from / f"{bench.name}.log", 0, args.quick)
+    else:
+        logs = args.logs or Path(tempfile.mkdtemp(prefix="videosync-bench-"))
+        logs.mkdir(parents=True, exist_ok=True)
+        mode = "quick (smaller sizes; targets are for the full ones)" if args.quick else "full"
+        print(f"videosync benchmarks, {mode}; logs in {logs}", flush=True)
+        for bench in selected:
+            log = logs / f"{bench.name}.log"
+            rows += rows_of(bench, log, run_bench(bench, args.quick, log), args.quick)
     print()
     print(render(rows))
     missed = [r for r in rows if r.met is False]
