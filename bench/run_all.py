@@ -1,6 +1,7 @@
 """Run every benchmark in bench/ and print one table: target, figure, reference, ratio, verdict.
 
     .venv/bin/python bench/run_all.py [--quick] [--only NAME,...] [--logs DIR]   (`make bench`)
+    .venv/bin/python bench/run_all.py --table-from DIR      (the table of an earlier run)
 
 Each benchmark runs in its own process, one after the other (they share 2 cores, and
 each starts its own emulator); its whole output is kept in the logs folder, and the
