@@ -1,9 +1,10 @@
 """The applier: carries a plan out against the API. The only place that changes the world.
 
-Steps run in dependency order (`Plan.steps()`): group creates and updates, then uploads and
-adoptions, then video deletes (batched; a replace's old copy only once its new copy is
-recorded), then group deletes. Within a phase up to `parallelism` calls are in flight. A
-failing action does not stop the others; it is reported and left for the next run.
+Steps run in dependency order (`Plan.steps()`): group creates and updates, then uploads,
+adoptions and the lockfile-only moves and `protect` updates, then video deletes (batched; a
+replace's old copy only once its new copy is recorded), then group deletes. Within a phase
+up to `parallelism` calls are in flight. A failing action does not stop the others; it is
+reported and left for the next run.
 
 Crash safety (DESIGN.md, "Reliability"; recovery.py has the other half): an intent is
 journaled before each upload and group creation, a done record after each finished action,
@@ -11,9 +12,8 @@ each fsynced before the run goes on. The lockfile is rewritten atomically every
 `checkpoint_seconds` or `checkpoint_actions` finished actions and at the end, and the journal
 is then trimmed to the intents still open: no O(n²) rewrite per action.
 
-An upload whose body was sent without an answer (`ConnectionFailed(ambiguous=True)`) is
-settled by looking: one list call, and the single new remote copy with the entry's key as
-`metadata.source` (and its name, group, start) is recorded; none found → sent again.
+An upload whose body was sent without an answer is settled by looking (uploading.py), and
+so is a group creation (below): never sent twice blindly.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ _DELETE_BATCH = 100
 
 @dataclass(frozen=True)
 class ApplyOptions:
+    """How a run goes: calls in flight, how often the lockfile is written, lost-answer rounds."""
+
     parallelism: int = 4
     checkpoint_seconds: float = 5.0
     checkpoint_actions: int = 200
