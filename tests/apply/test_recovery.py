@@ -133,3 +133,24 @@ def test_a_copy_uploaded_without_a_journal_is_adopted_when_it_is_the_only_candid
     assert f"~ adopted media/b.mp4 → {landed[:8]}…" in out
     lockfile = assert_converged(catalog, emulator)
     assert lockfile.videos["media/b.mp4"].hash is not None
+
+
+def test_a_plan_saved_over_a_journal_applies_without_being_stale(
+    catalog: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    more_videos: list[Path],
+    tmp_path: Path,
+) -> None:
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    old = load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id
+    shutil.copyfile(more_videos[0], catalog.parent / "media" / "b.mp4")
+    new = _crash_after_upload(catalog, emulator.url, "media/b.mp4", replaces=old)
+    saved = tmp_path / "plan.json"
+    args = ("-f", str(catalog), "--api-url", emulator.url)
+    assert run(capsys, *args, "plan", "--out", str(saved))[0] == 0
+    code, out, err = run(capsys, *args, "apply", str(saved))
+    assert (code, err) == (0, ""), out + err
+    assert f"- deleted media/b.mp4 (replaced copy {old}) ({old[:8]}…)" in out
+    assert load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id == new
+    assert_converged(catalog, emulator)
