@@ -115,3 +115,14 @@ def test_no_manifest_is_the_usual_error_and_starts_no_emulator(
     assert (code, out) == (3, "")
     assert err == "error: videosync.yaml: no such file (run 'videosync init' to write one)\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_plan_saved_against_the_local_emulator_applies_in_the_next_run(
+    catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each run serves on another port: a saved plan must not depend on the URL.
+    assert run(capsys, "plan", "--api-url", "local", "--out", "plan.json")[0] == 0
+    code, out, err = run(capsys, "apply", "--api-url", "local", "plan.json")
+    assert code == 0, err
+    assert f"Apply complete: {EXAMPLE_VIDEOS} created" in out
+    assert run(capsys, "plan", "--api-url", "local", "--detailed-exitcode")[0] == 0
