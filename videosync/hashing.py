@@ -64,6 +64,7 @@ __all__ = [
     "hash_file",
     "identify_file",
     "local_file_states",
+    "make_cache_dir",
     "new_hasher",
     "prefixed",
 ]
@@ -75,6 +76,21 @@ _CACHE_FILE = "hashcache.json"
 _CHUNK = 1024 * 1024
 _POINTER_MAX = 1024
 """git-LFS pointer files are at most this long (the LFS spec)."""
+
+
+def make_cache_dir(folder: Path) -> Path:
+    """Create `folder` (a `.videosync/`) holding a `.gitignore` of everything in it.
+
+    Machine-local data (hash cache, journal, lock, embedded emulator) must never be
+    committed, even in a repository whose own `.gitignore` does not list `.videosync/`.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
+    return folder
+
+
 # hashlib and blake3 release the GIL while hashing, so threads hash several files at once.
 _WORKERS = min(4, os.cpu_count() or 1)
 
@@ -267,12 +283,7 @@ class HashCache:
             return
         data = {"algorithm": "any", "entries": dict(sorted(self._kept.items()))}
         try:
-            folder = self.path.parent
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                # Machine-local data must never be committed, whatever the project ignores.
-                ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
+            make_cache_dir(self.path.parent)
             write_atomic(self.path, (json.dumps(data, indent=0) + "\n").encode("utf-8"))
         except OSError:
             return

@@ -16,7 +16,7 @@ from pathlib import Path
 import filelock
 
 from videosync.errors import UsageError, VideosyncError
-from videosync.hashing import CACHE_DIR_NAME
+from videosync.hashing import CACHE_DIR_NAME, make_cache_dir
 
 __all__ = [
     "LOCAL",
@@ -65,14 +65,6 @@ def local_data_dir(manifest_path: Path) -> Path:
     return manifest_path.absolute().parent / CACHE_DIR_NAME / "local"
 
 
-def _ignore_cache_dir(cache_dir: Path) -> None:
-    # The same note the hash cache leaves: machine-local data is never committed, even in
-    # a repository whose .gitignore does not list .videosync/.
-    ignore = cache_dir / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
-
-
 @contextmanager
 def local_endpoint(manifest_path: Path, *, index_delay: float = 0.0) -> Iterator[Endpoint]:
     """Serve the embedded emulator for the manifest at `manifest_path` while in the block.
@@ -90,7 +82,7 @@ def local_endpoint(manifest_path: Path, *, index_delay: float = 0.0) -> Iterator
         load_manifest(manifest_path)
     data_dir = local_data_dir(manifest_path)
     data_dir.mkdir(parents=True, exist_ok=True)
-    _ignore_cache_dir(data_dir.parent)
+    make_cache_dir(data_dir.parent)
     config = EmulatorConfig(data_dir=data_dir, open=True, index_delay=index_delay)
     try:
         emulator = start_emulator(config)

@@ -8,11 +8,8 @@ every problem at once, sorted by line, as `ManifestInvalid`; no network is invol
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from videosync.errors import ManifestError, ManifestInvalid
+from videosync.gcpause import collector_paused
 from videosync.manifest_files import FileProblem, LocalFiles
 from videosync.manifest_schema import check_schema, format_path, suggest
 from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
@@ -86,7 +84,7 @@ def load_manifest(path: Path) -> Manifest:
     """
     # Parsing a large manifest creates millions of objects at once; the cyclic collector
     # would rescan them again and again (4x slower at 100k entries) and none are garbage.
-    with _collector_paused():
+    with collector_paused():
         try:
             doc = read_yaml(path, file=str(path))
         except ManifestError as exc:
@@ -100,17 +98,6 @@ def load_manifest(path: Path) -> Manifest:
     if manifest is None:
         raise ManifestInvalid(errors)
     return manifest
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Resolver:

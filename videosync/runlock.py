@@ -30,6 +30,7 @@ from types import TracebackType
 import filelock
 
 from videosync.errors import UsageError, VideosyncError
+from videosync.hashing import make_cache_dir
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -164,11 +165,7 @@ class RunLock:
         return _read_note(self._note_path)
 
     def __enter__(self) -> RunLock:
-        self._lock_path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = self._lock_path.parent / ".gitignore"
-        if not ignore.exists():
-            # The lock, its note and the journal are machine-local: never to be committed.
-            ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
+        make_cache_dir(self._lock_path.parent)
         try:
             self._lock.acquire()
         except filelock.Timeout as exc:

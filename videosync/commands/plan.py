@@ -8,17 +8,15 @@ the remote catalog is listed with one call for videos and one for groups, whatev
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from videosync.errors import UsageError
+from videosync.gcpause import collector_paused
 from videosync.hashing import BYTES_READ, HashCache, LocalFileState, local_file_states
 from videosync.lockfile import Lockfile, lockfile_path, parse_lockfile
 from videosync.model import RemoteGroup, RemoteVideo
@@ -89,17 +87,6 @@ def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     return RemoteState(tuple(videos), tuple(groups))
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _read(path: Path, what: str) -> bytes | None:
     try:
         return path.read_bytes()
@@ -162,7 +149,7 @@ def make_plan(
     # Planning a large catalog allocates millions of long-lived objects and frees almost
     # none: the cyclic collector would rescan them over and over (a third of the time at
     # 100k entries), for nothing to collect.
-    with _collector_paused():
+    with collector_paused():
         return _make_plan(
             manifest_path,
             api_url=api_url,
