@@ -29,6 +29,7 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_BAD_INPUT = 3
 EXIT_LOCK_HELD = 4
+"""Another run holds the lock (runlock.LockHeld and local.LocalEmulatorBusy carry it)."""
 EXIT_REFUSED = 5
 """A safety rail or guard refused the plan (errors.PlanRefused carries it)."""
 EXIT_PARTIAL = 6
@@ -720,14 +721,6 @@ def emulator_command(
 
 
 
-def _exit_code(exc: VideosyncError) -> int:
-    """The exit code of an error that ends a run (each error class carries its own)."""
-    from videosync.runlock import LockHeld
-
-    # runlock.LockHeld predates exit code 4 and carries a generic error's code.
-    return EXIT_LOCK_HELD if isinstance(exc, LockHeld) else exc.exit_code
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `videosync` console script."""
     verbose = any(a.startswith("-v") or a == "--verbose" for a in (argv or sys.argv[1:]))
@@ -748,7 +741,7 @@ def main(argv: list[str] | None = None) -> None:
         if verbose:
             traceback.print_exc()
         click.echo(f"error: {exc}", err=True)
-        sys.exit(_exit_code(exc))
+        sys.exit(exc.exit_code)
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if verbose:
             traceback.print_exc()

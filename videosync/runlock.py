@@ -101,9 +101,9 @@ class LockHolder:
 
 
 class LockHeld(VideosyncError):
-    """Another videosync run holds the lock for this lockfile."""
+    """Another videosync run holds the lock for this lockfile (exit code 4)."""
 
-    exit_code = 1
+    exit_code = 4
 
     def __init__(self, lockfile: Path, holder: LockHolder | None) -> None:
         self.lockfile = lockfile
