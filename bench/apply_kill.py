@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import videosync
-from bench.apply_throughput import emulator_process
+from bench.measure import emulator_process
 from tests.apply.churn import churn, kill_at_random_instant
 from videosync.client import SyncVisionClient
 from videosync.lockfile import load_lockfile, lockfile_path
@@ -66,7 +66,8 @@ def main() -> None:
     key = f"kill-bench-{args.seed}-{time.time_ns()}"
     inside = 0
     started = time.perf_counter()
-    with emulator_process(root / "emulator-data", latency_ms=40) as url:
+    with emulator_process(root / "emulator-data", "--open", "--latency", "40") as server:
+        url = server.url
         for round_ in range(args.instants):
             churn(folder, videos, round_, rng)
             inside += kill_at_random_instant(manifest, url, key, rng)

@@ -30,32 +30,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.measure import ratio
+from bench.measure import emulator_process, ratio
 from videosync.samplemedia import write_sample_video
-
-
-@contextmanager
-def emulator_process(data_dir: Path, latency_ms: int) -> Iterator[str]:
-    """`videosync emulator` in its own process (it does not share our GIL). Yields its URL."""
-    args = [sys.executable, "-m", "videosync", "emulator", "--port", "0", "--index-delay", "0",
-            "--open", "--latency", str(latency_ms), "--data-dir", str(data_dir)]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"the emulator did not start: {line!r}")
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def make_catalog(root: Path, count: int) -> tuple[Path, list[Path]]:
@@ -196,7 +177,10 @@ def main() -> None:
     n, latency = args.files, args.latency_ms / 1000
     print(f"{n} files ({sum(p.stat().st_size for p in paths) / n:.0f} B each), "
           f"emulated latency {args.latency_ms} ms, catalog in {root}")  # fmt: skip
-    with emulator_process(root / "emulator-data", args.latency_ms) as url:
+    with emulator_process(
+        root / "emulator-data", "--open", "--latency", str(args.latency_ms)
+    ) as server:
+        url = server.url
         rtt = one_upload_round_trip(url, paths[0])
         print(f"one upload round trip at parallelism 1: {rtt * 1000:.1f} ms")
         for parallelism in (16, 2):

@@ -21,7 +21,6 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,28 +38,17 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import MiB, PeakRss, curl_upload_seconds, make_file, ratio  # noqa: E402
+from bench.measure import (  # noqa: E402
+    MiB,
+    PeakRss,
+    curl_upload_seconds,
+    emulator_process,
+    make_file,
+    ratio,
+)
 
 KEY = "bench-key"
 FIELDS = {"video_name": "ingest", "index": "true"}
-
-
-def _start_server(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "videosync", "-q", "emulator", "--port", "0"),
-            *("--data-dir", str(data_dir), "--api-key", KEY, "--index-delay", "0"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert server.stdout is not None
-    line = server.stdout.readline()
-    if not line.startswith("listening on "):
-        server.kill()
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return server, line.split()[-1]
 
 
 def _httpx_upload(url: str, file: Path) -> float:
@@ -145,24 +133,23 @@ def main() -> int:
 
     size = int(args.size_mib) * MiB
     file = make_file(args.dir / f"videosync-ingest-{args.size_mib}MiB.bin", size)
-    with tempfile.TemporaryDirectory(prefix="videosync-ingest-", dir=args.dir) as data_dir:
-        server, base = _start_server(Path(data_dir))
-        try:
-            idle = PeakRss(server.pid)
-            with idle:
-                time.sleep(0.2)
-            url = base + "/videos/upload"
-            curl_times, curl_peak = _measure(
-                server.pid, base, args.repeat, lambda: curl_upload_seconds(url, KEY, file, FIELDS)
-            )
-            httpx_times, httpx_peak = _measure(
-                server.pid, base, args.repeat, lambda: _httpx_upload(url, file)
-            )
-            disk_times = [_disk_copy_seconds(file, Path(data_dir)) for _ in range(args.repeat)]
-            drain_times = _drain_seconds(file, args.repeat)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with (
+        tempfile.TemporaryDirectory(prefix="videosync-ingest-", dir=args.dir) as data_dir,
+        emulator_process(Path(data_dir), "--api-key", KEY) as server,
+    ):
+        base = server.url
+        idle = PeakRss(server.pid)
+        with idle:
+            time.sleep(0.2)
+        url = base + "/videos/upload"
+        curl_times, curl_peak = _measure(
+            server.pid, base, args.repeat, lambda: curl_upload_seconds(url, KEY, file, FIELDS)
+        )
+        httpx_times, httpx_peak = _measure(
+            server.pid, base, args.repeat, lambda: _httpx_upload(url, file)
+        )
+        disk_times = [_disk_copy_seconds(file, Path(data_dir)) for _ in range(args.repeat)]
+        drain_times = _drain_seconds(file, args.repeat)
 
     def rate(seconds: float) -> float:
         return size / 1e6 / seconds

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -76,3 +80,32 @@ class PeakRss:
 def ratio(measured: float, reference: float) -> str:
     """`measured / reference` formatted for a report line."""
     return f"{measured / reference:.2f}x" if reference else "n/a"
+
+
+@dataclass(frozen=True)
+class EmulatorProcess:
+    """A `videosync emulator` running in its own process: its pid and base URL."""
+
+    pid: int
+    url: str
+
+
+@contextmanager
+def emulator_process(data_dir: Path, *options: str) -> Iterator[EmulatorProcess]:
+    """Run `videosync emulator` in its own process, as a real server is (it does not
+    compete for the benchmark's GIL), on an ephemeral loopback port; stop it after.
+
+    `options` are more emulator flags (`--open`, `--api-key K`, `--latency MS`).
+    """
+    args = [sys.executable, "-m", "videosync", "-q", "emulator", "--port", "0",
+            "--index-delay", "0", "--data-dir", str(data_dir), *options]  # fmt: skip
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            raise SystemExit(f"the emulator did not start: {line!r}")
+        yield EmulatorProcess(proc.pid, line.removeprefix("listening on "))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -18,17 +18,15 @@ import argparse
 import gc
 import hashlib
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from bench.measure import ratio
+from bench.measure import emulator_process, ratio
 from videosync.client import SyncVisionClient
 from videosync.commands.plan import PlanRun, fetch_remote, make_plan
 from videosync.hashing import BYTES_READ, HashCache, local_file_states
@@ -114,24 +112,6 @@ def write_lockfile(manifest: Path, files: list[tuple[str, int, str]], ids: dict[
     save_lockfile(lockfile_path(manifest), Lockfile(videos=videos))
 
 
-@contextmanager
-def emulator_process(data_dir: Path) -> Iterator[str]:
-    """`videosync emulator` in its own process, as a real server is: it does not compete
-    with the plan for this process's GIL. Yields its URL."""
-    args = [sys.executable, "-m", "videosync", "emulator", "--port", "0", "--index-delay", "0",
-            "--data-dir", str(data_dir), "--api-key", API_KEY]  # fmt: skip
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"the emulator did not start: {line!r}")
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 def timed(
     label: str, phases: dict[str, float], fn: Callable[_P, _T], *args: _P.args, **kwargs: _P.kwargs
 ) -> _T:
@@ -144,7 +124,8 @@ def timed(
 def measure(root: Path, count: int, sample: Path) -> tuple[float, float]:
     manifest, files = make_catalog(root, count)
     data_dir = root / "emulator-data"
-    with emulator_process(data_dir) as url:
+    with emulator_process(data_dir, "--api-key", API_KEY) as server:
+        url = server.url
         ids = seed_store(data_dir, url, sample, files)
         write_lockfile(manifest, files, ids)
         cache = root / ".videosync" / "hashcache.json"

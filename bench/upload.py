@@ -23,10 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import GiB, MiB, PeakRss, curl_upload_seconds, make_file, ratio  # noqa: E402
+from bench.measure import (  # noqa: E402
+    GiB,
+    MiB,
+    PeakRss,
+    curl_upload_seconds,
+    emulator_process,
+    make_file,
+    ratio,
+)
 
 KEY = "bench-key"
-VIDEOSYNC = ROOT / ".venv" / "bin" / "videosync"
 FIELDS = {"video_name": "bench", "index": "true"}
 
 
@@ -74,18 +81,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _start_emulator(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
-    args = [str(VIDEOSYNC), "-q", "emulator", "--port", "0", "--data-dir", str(data_dir)]
-    args += ["--api-key", KEY, "--index-delay", "0"]
-    server = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert server.stdout is not None
-    line = server.stdout.readline().strip()
-    if not line.startswith("listening on "):
-        server.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return server, line.removeprefix("listening on ")
-
-
 def _delete_everything(url: str) -> None:
     """Free the emulator's disk between uploads."""
     from videosync.client import SyncVisionClient
@@ -111,8 +106,8 @@ def main() -> None:
         size = args.size_mib * MiB
         path = make_file(work / "bench.bin", size)
         expected = _sha256(path)
-        server, url = _start_emulator(work / "data")
-        try:
+        with emulator_process(work / "data", "--api-key", KEY) as server:
+            url = server.url
             curl, plain, hashed = [], [], []
             for _ in range(args.repeat):
                 curl.append(curl_upload_seconds(f"{url}/videos/upload", KEY, path, FIELDS))
@@ -121,9 +116,6 @@ def main() -> None:
                 _delete_everything(url)
                 hashed.append(_timed_client(url, path, with_hash=True))
                 _delete_everything(url)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
     best_curl = min(curl)
     print(f"file: {size / MiB:.0f} MiB, emulator on loopback, best of {args.repeat}")
