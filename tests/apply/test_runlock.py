@@ -5,33 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.lockholder import start_holder
 from videosync.runlock import LockHeld, RunLock
-
-_HOLDER = """
-import sys, time
-from pathlib import Path
-from videosync.runlock import RunLock
-with RunLock(Path(sys.argv[1]), Path(sys.argv[2])):
-    print("held", flush=True)
-    time.sleep(60)
-"""
 
 
 def _hold_in_subprocess(tmp_path: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path / "videosync.lock"), str(tmp_path / "state")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "held"
-    return proc
+    return start_holder(tmp_path / "videosync.lock", tmp_path / "state")
 
 
 def test_second_run_is_refused_at_once_naming_the_holder(tmp_path: Path) -> None:

@@ -8,35 +8,19 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from tests.lockholder import held_by_another_process, start_holder
 from videosync.cli import main
 from videosync.runlock import LockHeld, RunLock
 
-_HOLDER = """
-import sys, time
-from pathlib import Path
-from videosync.runlock import RunLock
-with RunLock(Path(sys.argv[1]), Path(sys.argv[2])):
-    print("held", flush=True)
-    time.sleep(60)
-"""
-
 
 def _hold(tmp_path: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path / "videosync.lock"), str(tmp_path / "state")],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "held"
-    return proc
+    return start_holder(tmp_path / "videosync.lock", tmp_path / "state")
 
 
 def _stamp(ago: timedelta) -> str:
@@ -153,21 +137,12 @@ def test_unlock_shows_the_holder_and_removes_the_lock(
 def test_unlock_refuses_a_live_holder_on_this_host(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path / "videosync.lock"),
-         str(tmp_path / ".videosync")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    with held_by_another_process(tmp_path / "videosync.lock", tmp_path / ".videosync") as proc:
         code, _, err = _unlock(capsys, tmp_path, "--yes")
         assert code == 3
         assert f"locked by a running videosync: pid {proc.pid} on " in err
         assert err.endswith("stop that process (or let it finish) instead of unlocking\n")
         assert (tmp_path / ".videosync" / "apply.lock.json").exists()
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 def test_a_running_holder_keeps_its_note_fresh(tmp_path: Path) -> None:

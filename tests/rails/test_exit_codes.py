@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.apply.conftest import run
+from tests.lockholder import held_by_another_process
 from tests.rails.conftest import make_catalog
 from videosync.emulator import RunningEmulator
-
-_HOLDER = """
-import sys, time
-from pathlib import Path
-from videosync.runlock import RunLock
-with RunLock(Path(sys.argv[1]), Path(sys.argv[2])):
-    print("held", flush=True)
-    time.sleep(60)
-"""
 
 
 def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,16 +45,7 @@ def test_codes_0_2_3_4_5(
     manifest.write_text("version: 1\nvideos: {}\n")
     assert run(capsys, *cli, "plan")[0] == 3
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(tmp_path / "videosync.lock"),
-         str(tmp_path / ".videosync")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with held_by_another_process(tmp_path / "videosync.lock", tmp_path / ".videosync"):
         code, _, err = run(capsys, *cli, "apply", "--yes", "--allow-empty")
         assert code == 4, err
         assert "is locked by another videosync run" in err
-    finally:
-        holder.kill()
-        holder.wait()
