@@ -80,6 +80,19 @@ def _upload_rows(out: str, quick: bool) -> list[Row]:
     ]  # fmt: skip
 
 
+def _apply_one_rows(out: str, quick: bool) -> list[Row]:
+    size = _find(r"^file: (\d+) MiB", out).group(1)
+    curl = float(_find(r"^curl -F\s+([\d.]+) s", out).group(1))
+    rows = []
+    for m in re.finditer(r"^apply, (.+?)\s+([\d.]+) s .*records: (.+)$", out, re.MULTILINE):
+        seconds = float(m.group(2))
+        rows.append(
+            Row(f"apply one new {size} MiB file, {m.group(1)}: wall", "(close to curl -F)",
+                f"{seconds:.2f} s", f"curl -F {curl:.2f} s", _x(seconds, curl), None)
+        )  # fmt: skip
+    return rows
+
+
 def _ingest_rows(out: str, quick: bool) -> list[Row]:
     size = _find(r"^emulator ingest of (\d+) MiB", out).group(1)
     idle = float(_find(r"server RSS idle: (\d+) MiB", out).group(1))
@@ -192,6 +205,8 @@ def _kill_rows(out: str, quick: bool) -> list[Row]:
 
 BENCHES: tuple[Bench, ...] = (
     Bench("upload", "upload.py", ("--repeat", "3"), ("--size-mib", "128"), _upload_rows),
+    Bench("apply-one", "apply_one_file.py", (), ("--size-mib", "128", "--repeat", "1"),
+          _apply_one_rows),
     Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"),
           _ingest_rows),
     Bench("hash", "hash.py", (), ("--rounds", "2"), _hash_rows),
