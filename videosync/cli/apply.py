@@ -1,0 +1,231 @@
+"""`videosync apply`, `import` and `unlock`: the commands that change the catalog or its lock."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from videosync.plan import Plan
+
+from videosync.cli.plan import rail_options, use_color
+from videosync.cli.root import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    Settings,
+    api_endpoint,
+    api_url_override,
+    cli,
+    manifest_override,
+)
+
+
+@cli.command("apply")
+@manifest_override
+@api_url_override
+@click.argument(
+    "planfile", type=click.Path(dir_okay=False, path_type=Path), required=False, default=None
+)
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    metavar="N",
+    help="How many API calls (uploads, delete batches) to keep in flight.",
+)
+@click.option("--wait", is_flag=True, help="Then wait until every uploaded video is indexed.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=600.0,
+    show_default=True,
+    metavar="S",
+    help="With --wait: seconds to wait for indexing before failing.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=3600.0,
+    show_default=True,
+    metavar="S",
+    help="Take over a lock whose holder on another host gave no sign of life for S seconds.",
+)
+@rail_options
+@click.pass_obj
+def apply_command(
+    settings: Settings,
+    *,
+    manifest: Path | None,
+    api_url: str | None,
+    planfile: Path | None,
+    yes: bool,
+    parallelism: int,
+    wait: bool,
+    timeout: float,
+    prune: bool,
+    allow_protected: bool,
+    max_delete: int | None,
+    max_delete_percent: int,
+    allow_empty: bool,
+    lock_timeout: float,
+) -> int:
+    """Make the catalog match the manifest: upload, replace, adopt, delete; record it all.
+
+    Without PLANFILE it plans, shows the plan and asks before changing anything (--yes to
+    skip the question; without a terminal --yes is required). With PLANFILE (saved by
+    `plan --out`) it applies exactly that plan, or refuses it as stale if the manifest,
+    lockfile, local files or remote catalog changed since.
+
+    A run interrupted at any point (Ctrl-C, a crash, kill -9) is finished by the next one,
+    without uploading anything twice. The first Ctrl-C lets uploads in flight end.
+
+    \b
+    Exit codes: 0 done or nothing to do, 1 error (a stale saved plan, a failed --wait,
+    cancelled at the prompt), 3 bad input or no --yes without a terminal, 4 the lock is
+    held by another apply, 5 refused by a safety rail, 6 some actions failed (the rest
+    were done and recorded; the next run does what is left), 130 interrupted.
+    """
+    from videosync.commands.apply import apply
+    from videosync.errors import UsageError
+    from videosync.progress import reporter_for
+    from videosync.render import render
+
+    if planfile is None and not yes and not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs confirmation and there is no terminal to ask: review "
+            "`videosync plan`, then run `videosync apply --yes` (or apply a saved PLANFILE)"
+        )
+    quiet = settings.verbosity < 0
+
+    def confirm(plan: Plan) -> bool:
+        if not quiet or not yes:
+            click.echo(render(plan, "text", color=use_color("text")), nl=False)
+        if yes or planfile is not None:
+            return True
+        return click.confirm("Apply these changes?", default=False)
+
+    reporter = reporter_for(terminal=sys.stdout.isatty(), quiet=quiet)
+    with api_endpoint(settings, manifest, api_url) as (url, key), _show_refused(quiet):
+        done = apply(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            plan_file=planfile,
+            parallelism=parallelism,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
+            confirm=confirm,
+            reporter=reporter,
+            wait=wait,
+            timeout=timeout,
+            lock_timeout=lock_timeout,
+        )
+    if done.result is None:
+        if not done.confirmed:
+            click.echo("Apply cancelled: nothing was changed.", err=True)
+            return EXIT_ERROR
+        if not quiet:
+            click.echo("No changes. The catalog matches the manifest.")
+        return EXIT_OK
+    if not quiet or not done.result.ok:
+        click.echo(done.result.summary(), err=not done.result.ok)
+    if done.wait is not None:
+        click.echo(done.wait.describe(done.names or {}), err=not done.wait.ok)
+    if done.result.interrupted:
+        return EXIT_INTERRUPTED
+    if done.result.failed:
+        return EXIT_PARTIAL
+    return EXIT_OK if done.ok else EXIT_ERROR
+
+
+@contextmanager
+def _show_refused(quiet: bool) -> Iterator[None]:
+    """A plan a rail refuses is shown (which entries, why) before the one-line error."""
+    from videosync.errors import PlanRefused
+    from videosync.render import render
+
+    try:
+        yield
+    except PlanRefused as exc:
+        if exc.plan is not None and not quiet:
+            click.echo(render(exc.plan, "text", color=use_color("text")), nl=False)
+        raise
+
+
+@cli.command("import")
+@manifest_override
+@api_url_override
+@click.argument("key")
+@click.argument("video_id")
+@click.pass_obj
+def import_command(
+    settings: Settings, *, manifest: Path | None, api_url: str | None, key: str, video_id: str
+) -> None:
+    """Record the existing remote video VIDEO_ID as the upload of manifest entry KEY.
+
+    The video must exist (one get call checks it). The local file is hashed, so the next
+    plan is a no-op when the video matches the entry; where its name or group differ from
+    the manifest a warning says so (and the next plan replaces it).
+    """
+    from videosync.commands.importing import import_video
+
+    with api_endpoint(settings, manifest, api_url) as (url, api_key):
+        done = import_video(
+            manifest or settings.manifest, key, video_id, api_url=url, api_key=api_key
+        )
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if settings.verbosity >= 0:
+        click.echo(f"recorded {key} as {video_id} in {done.lockfile}")
+
+
+@cli.command("unlock")
+@manifest_override
+@click.option("--yes", "-y", is_flag=True, help="Remove the lock without asking.")
+@click.pass_obj
+def unlock_command(settings: Settings, *, manifest: Path | None, yes: bool) -> int:
+    """Remove a stuck run lock by hand, after showing who held it.
+
+    A lock whose holder died on this machine, or went silent on another for --lock-timeout,
+    is taken over by the next apply on its own; this is for the rest (a lock copied in
+    with a CI cache, a holder known to be gone). Refused while the holder is a live
+    process on this machine. Asks on a terminal; --yes for scripts.
+    """
+    from videosync.errors import UsageError
+    from videosync.hashing import CACHE_DIR_NAME
+    from videosync.lockfile import lockfile_path
+    from videosync.runlock import lock_holder, remove_lock
+
+    path = (manifest or settings.manifest).absolute()
+    state = path.parent / CACHE_DIR_NAME
+    holder = lock_holder(state)
+    if holder is None and not (state / "apply.lock").exists():
+        click.echo(f"{lockfile_path(path).name} is not locked")
+        return 0
+    who = holder.describe() if holder else "a run that left no note"
+    click.echo(f"{lockfile_path(path).name} is locked by {who}")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("unlock needs confirmation and there is no terminal: add --yes")
+        if not click.confirm("Remove this lock?", default=False):
+            return 1
+    remove_lock(lockfile_path(path), state)
+    click.echo("lock removed")
+    return 0

@@ -1,0 +1,171 @@
+"""`videosync plan` and `videosync status`: what would change, and what is."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+from videosync.cli.root import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    Settings,
+    api_endpoint,
+    api_url_override,
+    cli,
+    manifest_override,
+)
+
+
+def use_color(fmt: str) -> bool:
+    """Colour only for text on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def rail_options(command: Any) -> Any:
+    """The safety rails plan and apply share: each refusal names its numbers and its flag."""
+    options = [
+        click.option(
+            "--allow-protected",
+            is_flag=True,
+            help="Allow replacing or deleting `protect: true` entries (the flag recorded in "
+            "videosync.lock counts, even once the entry is gone from the manifest).",
+        ),
+        click.option(
+            "--max-delete",
+            type=click.IntRange(min=0),
+            default=None,
+            metavar="N",
+            help="Refuse the plan if it deletes more than N videos (replaced copies included).",
+        ),
+        click.option(
+            "--max-delete-percent",
+            type=click.IntRange(0, 100),
+            default=50,
+            show_default=True,
+            metavar="P",
+            help="Refuse the plan if it deletes more than P% of the videos videosync.lock "
+            "manages (a single delete is never refused by this; 100 turns it off).",
+        ),
+        click.option(
+            "--allow-empty",
+            is_flag=True,
+            help="Allow a manifest that resolves to no video at all while videosync.lock "
+            "manages some (it deletes them all).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command("plan")
+@manifest_override
+@api_url_override
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PLANFILE",
+    help="Save the plan, with fingerprints of its inputs, for `videosync apply PLANFILE`.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (--format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, json for programs, markdown for a pull-request comment.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when the plan has changes, 0 when it has none (for CI).",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
+)
+@rail_options
+@click.pass_obj
+def plan_command(
+    settings: Settings,
+    *,
+    manifest: Path | None,
+    api_url: str | None,
+    out: Path | None,
+    as_json: bool,
+    fmt: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    allow_protected: bool,
+    max_delete: int | None,
+    max_delete_percent: int,
+    allow_empty: bool,
+) -> int:
+    """Show what apply would upload, replace, adopt, move and delete, and why. Changes nothing.
+
+    One list call reads the catalog; files whose size and modification time are unchanged
+    are not read again (their hashes are cached in .videosync/).
+
+    \b
+    A renamed or moved file (same content and upload attributes, name included) is a
+    move: only videosync.lock changes. --format markdown never exceeds 65,000 characters.
+
+    \b
+    Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes found with
+    --detailed-exitcode, 1 error, 3 bad input, 5 refused by a safety rail (the plan is
+    still printed, with the reason).
+    """
+    from videosync.commands.plan import make_plan
+    from videosync.errors import PlanRefused
+    from videosync.render import render
+
+    with api_endpoint(settings, manifest, api_url) as (url, key):
+        run = make_plan(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
+        )
+    fmt = "json" if as_json else fmt
+    click.echo(render(run.plan, fmt, color=use_color(fmt)), nl=False)
+    if not run.plan.applicable:
+        raise PlanRefused("the plan cannot be applied: " + "; ".join(run.plan.problems))
+    if out is not None:
+        run.plan.save(out)
+        if settings.verbosity >= 0:
+            click.echo(f"Saved the plan to {out}: `videosync apply {out}` applies it.", err=True)
+    return EXIT_CHANGES if detailed_exitcode and run.plan.has_changes else EXIT_OK
+
+
+@cli.command("status")
+@manifest_override
+@api_url_override
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status_command(
+    settings: Settings, *, manifest: Path | None, api_url: str | None, as_json: bool
+) -> None:
+    """Show each managed video: its video_id, remote indexing status and drift.
+
+    Drift is ok, missing (gone remotely), failed (indexing failed), changed (the manifest
+    or the file differs from what was uploaded), removed (no longer in the manifest) or
+    moved (the next apply records it under its new key).
+    """
+    from videosync.commands.status import render_status, status
+
+    with api_endpoint(settings, manifest, api_url) as (url, key):
+        result = status(manifest or settings.manifest, api_url=url, api_key=key)
+    click.echo(result.to_json() if as_json else render_status(result), nl=False)
