@@ -27,6 +27,7 @@ from pathlib import Path
 
 from videosync.client import VisionClient
 from videosync.errors import ConnectionFailed, NotFound, VideosyncError
+from videosync.gitfiles import IdentitiesToRecord, identities_to_record
 from videosync.hashing import HashCache, prefixed
 from videosync.journal import Journal
 from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
@@ -154,6 +155,7 @@ class Applier:
         # the fsync is off the critical path: at most 2N intents are open at once.
         self._lookahead = asyncio.Semaphore(2 * max(1, self.options.parallelism))
         self._hashes = HashCache.for_manifest_dir(root)
+        self._identities: dict[str, IdentitiesToRecord] = {}
         self._uploader = Uploader(
             client, self.record, preexisting=self._preexisting,
             progress=self.reporter.upload_progress, rounds=self.options.ambiguous_rounds,
@@ -182,6 +184,13 @@ class Applier:
         size = sum(s.action.size or 0 for s in steps if s.op == "upload")
         self.reporter.begin(len(steps), size)
         try:
+            sources = {
+                s.action.spec.source.path
+                for s in steps
+                if s.op == "upload" and s.action.spec is not None and s.action.spec.source.path
+            }
+            # Asked once per run, not per upload: git runs a fixed number of times.
+            self._identities = await asyncio.to_thread(identities_to_record, self.root, sources)
             await self._phase([s for s in steps if s.op in ("create_group", "update_group")])
             await self._phase(
                 [s for s in steps if s.op in ("upload", "adopt", "move", "update_video")]
@@ -339,7 +348,9 @@ class Applier:
             async with self._slot():
                 self.reporter.upload_started(action.key, st.st_size if st else None)
                 try:
-                    sent = await self._uploader.upload(action.key, spec, path, intent)
+                    sent = await self._uploader.upload(
+                        action.key, spec, path, intent, self._identities_of(spec)
+                    )
                 finally:
                     self.reporter.upload_ended(action.key)
         except _NotStarted:
@@ -363,6 +374,9 @@ class Applier:
         self._uploaded.append(sent.video_id)
         verb = "replaced" if replaces else "created"
         self._finish(Outcome(verb, action.key, "video", sent.video_id))
+
+    def _identities_of(self, spec: VideoSpec) -> IdentitiesToRecord:
+        return self._identities.get(spec.source.path or "", IdentitiesToRecord())
 
     async def _adopt(self, action: Action) -> None:
         """Record a copy an interrupted run uploaded (the planner found exactly one)."""

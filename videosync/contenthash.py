@@ -83,28 +83,35 @@ class ContentHasher:
     """Hashes bytes as they stream to the server: the content hash plus git's identities.
 
     `hexdigest()` is the BLAKE3 hex digest (what `prefixed` turns into the recorded hash),
-    carrying the sha256 and, when the size was given, the git blob id of the same bytes:
+    carrying the sha256 and, when the size was given, the git blob id of the same bytes
+    (each unless turned off: `new_hasher`):
     what lets a later plan in a fresh clone take the file's identity from git instead of
     reading it. sha256 and the blob id are computed on two shared threads, a 4 MiB block
     behind (each releases the GIL): the upload loop itself only waits for BLAKE3.
     """
 
-    def __init__(self, size: int | None = None) -> None:
+    def __init__(
+        self, size: int | None = None, *, git_oid: bool = True, sha256: bool = True
+    ) -> None:
         self._blake3 = blake3.blake3()
-        self._sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256() if sha256 else None
         self._size = size
         self._seen = 0
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._side: list[Future[None]] = []
         self._git: hashlib._Hash | None = None
-        if size is not None:
+        if size is not None and git_oid:
             self._git = hashlib.sha1(usedforsecurity=False)
             self._git.update(b"blob %d\0" % size)
 
     def update(self, data: bytes, /) -> None:
         if self._seen == 0 and self._size is not None and self._size <= _POINTER_MAX:
             _refuse_lfs_pointer(data)
+        if self._sha256 is None and self._git is None:
+            self._seen += len(data)
+            self._blake3.update(data)  # nothing beside it: no block to hand off
+            return
         self._pending.append(bytes(data))
         self._pending_size += len(data)
         self._seen += len(data)
@@ -118,7 +125,9 @@ class ContentHasher:
         self._pending, self._pending_size = [], 0
         self._wait_side()  # the block before this one: each digest takes blocks in order
         pool = _digest_pool()
-        self._side = [pool.submit(self._sha256.update, block)]
+        self._side = []
+        if self._sha256 is not None:
+            self._side.append(pool.submit(self._sha256.update, block))
         if self._git is not None:
             self._side.append(pool.submit(self._git.update, block))
         self._blake3.update(block)
@@ -133,7 +142,7 @@ class ContentHasher:
         self._wait_side()
         # A blob id is only right for exactly `size` bytes: else it is left out, not wrong.
         git = self._git.hexdigest() if self._git and self._seen == self._size else None
-        sha256 = self._sha256.hexdigest()
+        sha256 = self._sha256.hexdigest() if self._sha256 is not None else None
         return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=sha256)
 
 
@@ -171,9 +180,13 @@ def _digest_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def new_hasher(size: int | None = None) -> ContentHasher:
+def new_hasher(
+    size: int | None = None, *, git_oid: bool = True, sha256: bool = True
+) -> ContentHasher:
     """A fresh hasher of the recorded algorithm (for hashing bytes as they are uploaded).
 
     Give the file's `size` when it is known: git's blob id hashes it before the bytes.
+    `git_oid` and `sha256` say which of git's identities to compute beside it
+    (`gitfiles.identities_to_record`): each is one more digest over every byte.
     """
-    return ContentHasher(size)
+    return ContentHasher(size, git_oid=git_oid, sha256=sha256)

@@ -29,7 +29,15 @@ from videosync.errors import UsageError
 if TYPE_CHECKING:
     from videosync.lockfile import LockEntry
 
-__all__ = ["GitIdentity", "Settled", "parse_lfs_pointer", "settle_from_git", "tracked_identities"]
+__all__ = [
+    "GitIdentity",
+    "IdentitiesToRecord",
+    "Settled",
+    "identities_to_record",
+    "parse_lfs_pointer",
+    "settle_from_git",
+    "tracked_identities",
+]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +68,49 @@ class Settled:
     """The content's size (for a pointer in the working tree: the size it stands for)."""
     digest: str
     """The entry's recorded content hash."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitiesToRecord:
+    """Which of git's identities for a file's bytes an upload computes and the lockfile keeps.
+
+    Each is a digest more over every byte sent, so only the one git can later vouch for:
+    the blob id for a file plain git tracks (or would), the sha256 for a git-LFS file
+    (its pointer names it). When git cannot say, both, as before.
+    """
+
+    git_oid: bool = True
+    sha256: bool = True
+
+
+def identities_to_record(root: Path, paths: Collection[str]) -> dict[str, IdentitiesToRecord]:
+    """For `paths` (POSIX, relative to `root`) in a git work tree: the one identity each needs.
+
+    A path `.gitattributes` gives `filter=lfs` needs the sha256, any other the blob id. One
+    batch of git calls, whatever the number of paths. Paths left out (all of them when
+    `root` is not in a work tree, git is missing or fails) need both: a catalog applied
+    before its first commit is committed as it is, and git vouches for it from then on.
+    """
+    if not paths:
+        return {}
+    git = shutil.which("git")
+    if git is None:
+        return {}
+    try:
+        if _run(git, root, "rev-parse", "--is-inside-work-tree").strip() != b"true":
+            return {}
+        stdin = "".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape")
+        fields = _split(_run(git, root, "check-attr", "-z", "--stdin", "filter", stdin=stdin))
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.debug("git did not say which identities to record in %s: %s", root, exc)
+        return {}
+    out = {}
+    # `<path> NUL filter NUL <value> NUL` per path.
+    for at in range(0, len(fields) - 2, 3):
+        path = fields[at].decode("utf-8", "surrogateescape")
+        lfs = fields[at + 2] == b"lfs"
+        out[path] = IdentitiesToRecord(git_oid=not lfs, sha256=lfs)
+    return out
 
 
 def settle_from_git(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from videosync.client import VisionClient
 from videosync.errors import ApiError, ConnectionFailed, VideosyncError
+from videosync.gitfiles import IdentitiesToRecord
 from videosync.hashing import new_hasher
 from videosync.lockfile import VideoSpec
 from videosync.model import RemoteVideo
@@ -61,14 +62,26 @@ class Uploader:
         self._progress = progress
         self._rounds = rounds
 
-    async def upload(self, key: str, spec: VideoSpec, path: Path | None, intent: int) -> Uploaded:
-        """Upload, settling lost answers by looking: (video_id, size, hex digest or None)."""
+    async def upload(
+        self,
+        key: str,
+        spec: VideoSpec,
+        path: Path | None,
+        intent: int,
+        identities: IdentitiesToRecord = IdentitiesToRecord(),  # noqa: B008 (frozen)
+    ) -> Uploaded:
+        """Upload, settling lost answers by looking: (video_id, size, hex digest or None).
+
+        `identities` are the git identities of the file's bytes to compute as it is sent.
+        """
         hashers: list[Hasher] = []
         sent = 0
 
         def hasher() -> Hasher:
-            hashers.append(new_hasher(size))  # the size makes the git blob id
-            return hashers[-1]
+            # The size makes the git blob id.
+            made = new_hasher(size, git_oid=identities.git_oid, sha256=identities.sha256)
+            hashers.append(made)
+            return made
 
         def progress(n: int) -> None:
             nonlocal sent

@@ -1,0 +1,109 @@
+"""An upload computes only the git identity a later plan can use: blob id or LFS sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import API_KEY
+from videosync.cli import main
+from videosync.emulator import RunningEmulator
+from videosync.gitfiles import IdentitiesToRecord, identities_to_record
+from videosync.lockfile import LockEntry, load_lockfile
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+MANIFEST = "version: 1\nvideos:\n  - path: media/clip.mp4\n"
+LFS_ATTRIBUTES = "media/*.mp4 filter=lfs diff=lfs merge=lfs -text\n"
+
+
+def _catalog(root: Path, sample: Path, *, git: bool, attributes: str = "") -> Path:
+    (root / "media").mkdir(parents=True)
+    shutil.copyfile(sample, root / "media" / "clip.mp4")
+    (root / "videosync.yaml").write_text(MANIFEST, encoding="utf-8")
+    if attributes:
+        (root / ".gitattributes").write_text(attributes, encoding="utf-8")
+    if git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def _apply(
+    root: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> LockEntry:
+    monkeypatch.setenv("REKA_API_KEY", API_KEY)
+    monkeypatch.delenv("VIDEOSYNC_API_URL", raising=False)
+    args = ["-f", str(root / "videosync.yaml"), "--api-url", emulator.url, "apply", "--yes"]
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code in (0, None), capsys.readouterr().err
+    return load_lockfile(root / "videosync.lock").videos["media/clip.mp4"]
+
+
+def _blob_id(path: Path) -> str:
+    done = subprocess.run(["git", "hash-object", str(path)], check=True, capture_output=True)
+    return done.stdout.decode("ascii").strip()
+
+
+def test_a_file_plain_git_would_track_records_its_blob_id_and_no_sha256(
+    tmp_path: Path,
+    sample_videos: list[Path],
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = _catalog(tmp_path / "catalog", sample_videos[0], git=True)
+    entry = _apply(root, emulator, capsys, monkeypatch)
+    assert entry.git_oid == _blob_id(root / "media" / "clip.mp4")
+    assert entry.sha256 is None
+    assert entry.hash is not None and entry.hash.startswith("blake3:")
+
+
+def test_an_lfs_tracked_file_records_its_sha256_and_no_blob_id(
+    tmp_path: Path,
+    sample_videos: list[Path],
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = _catalog(tmp_path / "catalog", sample_videos[0], git=True, attributes=LFS_ATTRIBUTES)
+    entry = _apply(root, emulator, capsys, monkeypatch)
+    content = (root / "media" / "clip.mp4").read_bytes()
+    assert entry.sha256 == hashlib.sha256(content).hexdigest()
+    assert entry.git_oid is None
+
+
+def test_outside_git_both_identities_are_recorded_for_a_first_commit_after_the_apply(
+    tmp_path: Path,
+    sample_videos: list[Path],
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not a repository yet, so git cannot say which one will count: as tests/hashgit's
+    # clone fixture does, a catalog is often applied first and committed after.
+    root = _catalog(tmp_path / "catalog", sample_videos[0], git=False, attributes=LFS_ATTRIBUTES)
+    entry = _apply(root, emulator, capsys, monkeypatch)
+    path = root / "media" / "clip.mp4"
+    assert entry.git_oid == _blob_id(path)
+    assert entry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_git_says_which_identity_each_path_needs_in_one_batch(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitattributes").write_text("lfs/*.mp4 filter=lfs\n", encoding="utf-8")
+    wanted = ["plain.mp4", "lfs/big.mp4", "not yet made.mp4"]
+    assert identities_to_record(tmp_path, wanted) == {
+        "plain.mp4": IdentitiesToRecord(git_oid=True, sha256=False),
+        "lfs/big.mp4": IdentitiesToRecord(git_oid=False, sha256=True),
+        "not yet made.mp4": IdentitiesToRecord(git_oid=True, sha256=False),
+    }
+    assert identities_to_record(tmp_path.parent, ["plain.mp4"]) == {}  # not a work tree
+    assert identities_to_record(tmp_path, []) == {}
