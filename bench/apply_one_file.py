@@ -28,7 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import GiB, MiB, curl_upload_seconds, emulator_process, make_file, ratio  # noqa: E402
+from bench.measure import (  # noqa: E402
+    GiB,
+    MiB,
+    curl_upload_seconds,
+    delete_every_video,
+    emulator_process,
+    make_file,
+    ratio,
+)
 
 KEY = "bench-key"
 FIELDS = {"video_name": "bench", "index": "true"}
@@ -64,14 +72,6 @@ def _apply_seconds(catalog: Path, url: str) -> tuple[float, list[str]]:
     return elapsed, [name for name in ("git_oid", "sha256") if entry.get(name)]
 
 
-def _delete_everything(url: str) -> None:
-    """Free the emulator's disk between uploads."""
-    from videosync.client import SyncVisionClient
-
-    with SyncVisionClient(url, KEY) as client:
-        client.delete_videos([v.video_id for v in client.list_videos()])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=GiB // MiB)
@@ -96,12 +96,12 @@ def main() -> None:
         with emulator_process(work / "data", "--api-key", KEY) as server:
             for _ in range(args.repeat):
                 curl.append(curl_upload_seconds(f"{server.url}/videos/upload", KEY, path, FIELDS))
-                _delete_everything(server.url)
+                delete_every_video(server.url, KEY)
                 for place in PLACES:
                     _place_catalog(catalog, place)
                     seconds, recorded[place] = _apply_seconds(catalog, server.url)
                     applied[place].append(seconds)
-                    _delete_everything(server.url)
+                    delete_every_video(server.url, KEY)
 
     best_curl = min(curl)
     print(f"file: {args.size_mib} MiB, emulator on loopback, best of {args.repeat}")

@@ -28,6 +28,7 @@ from bench.measure import (  # noqa: E402
     MiB,
     PeakRss,
     curl_upload_seconds,
+    delete_every_video,
     emulator_process,
     make_file,
     ratio,
@@ -81,14 +82,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _delete_everything(url: str) -> None:
-    """Free the emulator's disk between uploads."""
-    from videosync.client import SyncVisionClient
-
-    with SyncVisionClient(url, KEY) as client:
-        client.delete_videos([v.video_id for v in client.list_videos()])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mib", type=int, default=GiB // MiB)
@@ -111,11 +104,11 @@ def main() -> None:
             curl, plain, hashed = [], [], []
             for _ in range(args.repeat):
                 curl.append(curl_upload_seconds(f"{url}/videos/upload", KEY, path, FIELDS))
-                _delete_everything(url)
+                delete_every_video(url, KEY)
                 plain.append(_timed_client(url, path, with_hash=False))
-                _delete_everything(url)
+                delete_every_video(url, KEY)
                 hashed.append(_timed_client(url, path, with_hash=True))
-                _delete_everything(url)
+                delete_every_video(url, KEY)
 
     best_curl = min(curl)
     print(f"file: {size / MiB:.0f} MiB, emulator on loopback, best of {args.repeat}")
