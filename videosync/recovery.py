@@ -58,6 +58,7 @@ __all__ = [
     "orphan_key",
     "recover_inputs",
     "replay",
+    "unseen_recent_uploads",
     "utc_now",
 ]
 
@@ -297,6 +298,44 @@ def adopt_pending(
         notes.append(f"{intent.key}: adopted {entry.video_id}, uploaded by an interrupted run")
     lockfile = Lockfile(videos=dict(sorted(videos.items())), groups=dict(sorted(groups.items())))
     return lockfile, notes
+
+
+def unseen_recent_uploads(
+    root: Path, recorded: Lockfile, remote_videos: Iterable[RemoteVideo], within: float
+) -> int:
+    """How many uploads an interrupted run announced in the last `within` seconds that the
+    catalog does not list yet.
+
+    A run killed right after sending an upload's body leaves the request in the server's
+    hands: the copy may appear a moment after the next run lists the catalog, and that run
+    would upload the entry again. The caller lists again after a pause while this is not 0.
+    """
+    records = Journal(journal_path(root)).records()
+    if not records:
+        return 0
+    replayed = replay(records, recorded)
+    known = {e.video_id for e in replayed.lockfile.videos.values()}
+    remote_videos = list(remote_videos)
+    now = datetime.now(timezone.utc)
+    unseen = 0
+    for intent in replayed.pending:
+        if not isinstance(intent, UploadIntent):
+            continue
+        current = replayed.lockfile.videos.get(intent.key)
+        if (current.video_id if current else None) != intent.replaces:
+            continue
+        try:
+            at = datetime.strptime(intent.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue  # no usable time: nothing says the request may still be in flight
+        if (now - at).total_seconds() > within:
+            continue
+        if not any(
+            v.video_id not in known and matches_upload(v, intent.key, intent.spec)
+            for v in remote_videos
+        ):
+            unseen += 1
+    return unseen
 
 
 def recover_inputs(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from videosync.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
 from videosync.journal import Journal
 from videosync.lockfile import load_lockfile, lockfile_path
-from videosync.recovery import UploadIntent, journal_path, orphan_key
+from videosync.recovery import UploadIntent, journal_path, orphan_key, utc_now
 
 
 def _crash_after_upload(catalog: Path, url: str, key: str, *, replaces: str | None) -> str:
@@ -154,3 +156,43 @@ def test_a_plan_saved_over_a_journal_applies_without_being_stale(
     assert f"- deleted media/b.mp4 (replaced copy {old}) ({old[:8]}…)" in out
     assert load_lockfile(lockfile_path(catalog)).videos["media/b.mp4"].video_id == new
     assert_converged(catalog, emulator)
+
+
+def test_an_upload_still_in_the_servers_hands_is_waited_for_not_sent_again(
+    catalog: Path, emulator: RunningEmulator
+) -> None:
+    # A run killed just after sending an upload's body: the server stores the copy a moment
+    # after the next run first lists the catalog. That run must wait for it, not re-upload.
+    assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    key = "media/c.mp4"
+    recorded = load_lockfile(lockfile_path(catalog))
+    gone = recorded.videos[key].video_id
+    spec = recorded.videos[key].spec
+    path = catalog.parent / key
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        client.delete_videos([gone])
+    st = path.stat()
+    journal = Journal(journal_path(catalog.parent))
+    journal.append(
+        UploadIntent(1, key, spec, gone, st.st_size, st.st_mtime_ns, False, utc_now()).record()
+    )
+    journal.close()
+    landed: list[str] = []
+
+    def land_late() -> None:
+        time.sleep(0.3)
+        with SyncVisionClient(emulator.url, API_KEY) as client:
+            landed.append(
+                client.upload_file(
+                    path, name=spec.name, filename=key, group_id=spec.group_id
+                ).video_id
+            )
+
+    late = threading.Thread(target=land_late)
+    late.start()
+    try:
+        assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
+    finally:
+        late.join()
+    lockfile = assert_converged(catalog, emulator)
+    assert lockfile.videos[key].video_id == landed[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -129,6 +130,30 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     return states
 
 
+# After a crash, how long an announced upload may still be in the server's hands, and how
+# long to wait for it before planning it again (recovery.unseen_recent_uploads).
+_SETTLE_WITHIN = 30.0
+_SETTLE_PAUSES = (0.5, 1.0, 1.5)
+
+
+def _settled(
+    root: Path, recorded: Lockfile, remote: RemoteState, relist: Callable[[], RemoteState]
+) -> RemoteState:
+    """The catalog once the uploads a killed run just sent have landed (or a few seconds)."""
+    from videosync.recovery import unseen_recent_uploads
+
+    for pause in _SETTLE_PAUSES:
+        unseen = unseen_recent_uploads(root, recorded, remote.videos, _SETTLE_WITHIN)
+        if not unseen:
+            break
+        log.warning(
+            "waiting %.1f s for %d upload(s) an interrupted run sent moments ago", pause, unseen
+        )
+        time.sleep(pause)
+        remote = relist()
+    return remote
+
+
 def make_plan(
     manifest_path: Path,
     *,
@@ -197,6 +222,7 @@ def _make_plan(
             listing = pool.submit(fetch_remote, api_url, key)
             local = _local_states(manifest, recorded)
             remote = listing.result()
+        remote = _settled(manifest.root, recorded, remote, lambda: fetch_remote(api_url, key))
     else:
         local = _local_states(manifest, recorded)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
