@@ -244,6 +244,21 @@ def _uploaded_hash(root: Path, intent: UploadIntent, cache: HashCache) -> str | 
     return cache.digest(path)
 
 
+def _landed_copies(
+    intent: UploadIntent, videos: Mapping[str, LockEntry], remote_videos: Sequence[RemoteVideo]
+) -> list[RemoteVideo] | None:
+    """The unrecorded remote copies that match an open upload intent; None when the intent
+    is settled already (the key moved on since: a later done record)."""
+    current = videos.get(intent.key)
+    if (current.video_id if current else None) != intent.replaces:
+        return None
+    known = {e.video_id for e in videos.values()}
+    return [
+        v for v in remote_videos
+        if v.video_id not in known and matches_upload(v, intent.key, intent.spec)
+    ]  # fmt: skip
+
+
 def adopt_pending(
     replayed: Replayed,
     remote_videos: Iterable[RemoteVideo],
@@ -273,13 +288,9 @@ def adopt_pending(
                 )
             continue
         current = videos.get(intent.key)
-        if (current.video_id if current else None) != intent.replaces:
-            continue  # the key moved on since (a later done record): nothing open here
-        known = {e.video_id for e in videos.values()}
-        found = [
-            v for v in remote_videos
-            if v.video_id not in known and matches_upload(v, intent.key, intent.spec)
-        ]  # fmt: skip
+        found = _landed_copies(intent, videos, remote_videos)
+        if found is None:
+            continue
         if len(found) != 1:
             if len(found) > 1:
                 notes.append(f"{intent.key}: {len(found)} unrecorded copies match; none adopted")
@@ -314,26 +325,19 @@ def unseen_recent_uploads(
     if not records:
         return 0
     replayed = replay(records, recorded)
-    known = {e.video_id for e in replayed.lockfile.videos.values()}
     remote_videos = list(remote_videos)
     now = datetime.now(timezone.utc)
     unseen = 0
     for intent in replayed.pending:
         if not isinstance(intent, UploadIntent):
             continue
-        current = replayed.lockfile.videos.get(intent.key)
-        if (current.video_id if current else None) != intent.replaces:
-            continue
         try:
             at = datetime.strptime(intent.at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
         except ValueError:
             continue  # no usable time: nothing says the request may still be in flight
-        if (now - at).total_seconds() > within:
-            continue
-        if not any(
-            v.video_id not in known and matches_upload(v, intent.key, intent.spec)
-            for v in remote_videos
-        ):
+        if (now - at).total_seconds() <= within and _landed_copies(
+            intent, replayed.lockfile.videos, remote_videos
+        ) == []:
             unseen += 1
     return unseen
 

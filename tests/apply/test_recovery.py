@@ -20,21 +20,29 @@ from videosync.lockfile import load_lockfile, lockfile_path
 from videosync.recovery import UploadIntent, journal_path, orphan_key, utc_now
 
 
-def _crash_after_upload(catalog: Path, url: str, key: str, *, replaces: str | None) -> str:
-    """What a run killed right after an upload landed leaves: its intent, and the copy."""
-    recorded = load_lockfile(lockfile_path(catalog))
-    spec = recorded.videos[key].spec
-    path = catalog.parent / key
-    st = path.stat()
+def _journal_intent(catalog: Path, key: str, *, replaces: str | None, at: str = "x") -> None:
+    """The intent a run journals before uploading `key` (as it is recorded now)."""
+    spec = load_lockfile(lockfile_path(catalog)).videos[key].spec
+    st = (catalog.parent / key).stat()
     journal = Journal(journal_path(catalog.parent))
     journal.append(
-        UploadIntent(1, key, spec, replaces, st.st_size, st.st_mtime_ns, False, "x").record()
+        UploadIntent(1, key, spec, replaces, st.st_size, st.st_mtime_ns, False, at).record()
     )
     journal.close()
+
+
+def _upload_as_videosync_would(catalog: Path, url: str, key: str) -> str:
+    spec = load_lockfile(lockfile_path(catalog)).videos[key].spec
     with SyncVisionClient(url, API_KEY) as client:
         return client.upload_file(
-            path, name=spec.name, filename=key, group_id=spec.group_id
+            catalog.parent / key, name=spec.name, filename=key, group_id=spec.group_id
         ).video_id
+
+
+def _crash_after_upload(catalog: Path, url: str, key: str, *, replaces: str | None) -> str:
+    """What a run killed right after an upload landed leaves: its intent, and the copy."""
+    _journal_intent(catalog, key, replaces=replaces)
+    return _upload_as_videosync_would(catalog, url, key)
 
 
 def test_crash_between_a_replace_upload_and_its_delete_neither_leaks_nor_duplicates(
@@ -165,28 +173,15 @@ def test_an_upload_still_in_the_servers_hands_is_waited_for_not_sent_again(
     # after the next run first lists the catalog. That run must wait for it, not re-upload.
     assert videosync.apply(catalog, api_url=emulator.url, api_key=API_KEY).ok
     key = "media/c.mp4"
-    recorded = load_lockfile(lockfile_path(catalog))
-    gone = recorded.videos[key].video_id
-    spec = recorded.videos[key].spec
-    path = catalog.parent / key
+    gone = load_lockfile(lockfile_path(catalog)).videos[key].video_id
     with SyncVisionClient(emulator.url, API_KEY) as client:
         client.delete_videos([gone])
-    st = path.stat()
-    journal = Journal(journal_path(catalog.parent))
-    journal.append(
-        UploadIntent(1, key, spec, gone, st.st_size, st.st_mtime_ns, False, utc_now()).record()
-    )
-    journal.close()
+    _journal_intent(catalog, key, replaces=gone, at=utc_now())
     landed: list[str] = []
 
     def land_late() -> None:
         time.sleep(0.3)
-        with SyncVisionClient(emulator.url, API_KEY) as client:
-            landed.append(
-                client.upload_file(
-                    path, name=spec.name, filename=key, group_id=spec.group_id
-                ).video_id
-            )
+        landed.append(_upload_as_videosync_would(catalog, emulator.url, key))
 
     late = threading.Thread(target=land_late)
     late.start()
