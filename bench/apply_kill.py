@@ -22,12 +22,12 @@ from pathlib import Path
 
 import videosync
 from bench.measure import emulator_process
+from testing.samplemedia import write_sample_video
 from tests.apply.churn import churn, kill_at_random_instant
-from videosync.client import SyncVisionClient
-from videosync.lockfile import load_lockfile, lockfile_path
-from videosync.manifest import load_manifest
-from videosync.recovery import journal_path
-from videosync.samplemedia import write_sample_video
+from videosync.api.client import SyncVisionClient
+from videosync.manifest.loader import load_manifest
+from videosync.state.lockfile import load_lockfile, lockfile_path
+from videosync.state.recovery import journal_path
 
 
 def converged(manifest: Path, url: str, key: str) -> str | None:

@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 
 from bench.measure import emulator_process, ratio
-from videosync.samplemedia import write_sample_video
+from testing.samplemedia import write_sample_video
 
 
 def make_catalog(root: Path, count: int) -> tuple[Path, list[Path]]:

@@ -26,8 +26,8 @@ import blake3
 
 from bench.measure import GiB, MiB, make_file, ratio
 from tests.hashgit.fakelfs import git_config
-from videosync.hashing import HashCache, ReadCounter, hash_file, local_file_states
-from videosync.lockfile import LockEntry, Source, VideoSpec
+from videosync.content.localfiles import HashCache, ReadCounter, hash_file, local_file_states
+from videosync.state.lockfile import LockEntry, Source, VideoSpec
 
 
 def _tool(name: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from bench.measure import ratio
-from videosync.manifest import load_manifest
+from videosync.manifest.loader import load_manifest
 
 SIZES = (1_000, 10_000, 100_000)
 PER_FOLDER = 500

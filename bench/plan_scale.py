@@ -27,10 +27,12 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bench.measure import emulator_process, ratio
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
 from videosync.commands.plan import PlanRun, fetch_remote, make_plan
-from videosync.hashing import BYTES_READ, HashCache, local_file_states
-from videosync.lockfile import (
+from videosync.content.localfiles import BYTES_READ, HashCache, local_file_states
+from videosync.manifest.loader import load_manifest
+from videosync.planning.planner import compute_plan
+from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
     Source,
@@ -39,8 +41,6 @@ from videosync.lockfile import (
     lockfile_path,
     save_lockfile,
 )
-from videosync.manifest import load_manifest
-from videosync.planner import compute_plan
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -155,7 +155,7 @@ def measure(root: Path, count: int, sample: Path) -> tuple[float, float]:
         warm_s = min(warm_runs)
         warm_read = BYTES_READ.total - before
         if plan_had_changes or warm.plan.has_changes:
-            from videosync.render import render_text
+            from videosync.planning.render import render_text
 
             print(render_text(warm.plan)[-3000:])
             raise SystemExit("expected no changes")
@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    from videosync.samplemedia import write_sample_video
+    from testing.samplemedia import write_sample_video
 
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         base = Path(tmp)

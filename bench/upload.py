@@ -40,7 +40,7 @@ FIELDS = {"video_name": "bench", "index": "true"}
 
 def _client_upload(url: str, path: Path, with_hash: bool) -> None:
     """The measured side: one upload in this (fresh) process; prints a JSON result."""
-    from videosync.client import VisionClient
+    from videosync.api.client import VisionClient
 
     async def run() -> dict[str, object]:
         async with VisionClient(url, KEY) as client:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from videosync.samplemedia import write_example_set
+from testing.samplemedia import write_example_set
 
 
 def main(argv: list[str]) -> int:

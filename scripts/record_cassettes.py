@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the scenarios live with the tests they are replayed by
 
+from testing.samplemedia import write_sample_video  # noqa: E402
 from tests.client.scenarios import (  # noqa: E402
     CASSETTES,
     NEEDS_FAULTS,
@@ -36,9 +37,8 @@ from tests.client.scenarios import (  # noqa: E402
     record,
     serve_files,
 )
-from videosync.client import SyncVisionClient  # noqa: E402
+from videosync.api.client import SyncVisionClient  # noqa: E402
 from videosync.emulator import EmulatorConfig, start_emulator  # noqa: E402
-from videosync.samplemedia import write_sample_video  # noqa: E402
 
 SAMPLE_URL = "https://sample-videos.com/video321/mp4/720/big_buck_bunny_720p_1mb.mp4"
 """The example `video_url` of the API's OpenAPI description."""

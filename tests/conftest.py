@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from testing.samplemedia import write_sample_video
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
-from videosync.samplemedia import write_sample_video
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

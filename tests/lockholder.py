@@ -11,7 +11,7 @@ from pathlib import Path
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from videosync.runlock import RunLock
+from videosync.state.runlock import RunLock
 with RunLock(Path(sys.argv[1]), Path(sys.argv[2])):
     print("held", flush=True)
     time.sleep(60)

@@ -1,6 +1,6 @@
 """videosync: keep a Vision API video catalog equal to a YAML manifest in git.
 
-The library API: `videosync.plan(manifest, api_url=..., api_key=...)` computes a plan (and
+The library API: `videosync.planning.plan(manifest, api_url=..., api_key=...)` computes a plan (and
 changes nothing); `videosync.apply(manifest, api_url=..., api_key=...)` carries it out. Both
 are imported on first use, so `import videosync` (and `videosync --help`) stays fast.
 """

@@ -86,7 +86,7 @@ class PlanRefused(VideosyncError):
     """A guard or safety rail refuses the plan (protected entries, `--max-delete`,
     `--max-delete-percent`, an empty manifest): nothing was changed.
 
-    `plan` is the refused plan (a `videosync.plan.Plan`), so the command line can show it.
+    `plan` is the refused plan (a `videosync.planning.plan.Plan`), so the command line can show it.
     """
 
     exit_code = 5

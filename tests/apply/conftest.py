@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from testing.samplemedia import write_sample_video
 from tests.conftest import API_KEY
 from tests.plan.catalog import write_catalog
+from videosync.api.client import SyncVisionClient
 from videosync.cli import main
-from videosync.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
-from videosync.lockfile import Lockfile, load_lockfile, lockfile_path
-from videosync.manifest import load_manifest
+from videosync.manifest.loader import load_manifest
 from videosync.model import RemoteVideo
-from videosync.samplemedia import write_sample_video
+from videosync.state.lockfile import Lockfile, load_lockfile, lockfile_path
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -13,10 +13,10 @@ import pytest
 
 from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
-from videosync.lockfile import load_lockfile, lockfile_path
-from videosync.recovery import journal_path
+from videosync.state.lockfile import load_lockfile, lockfile_path
+from videosync.state.recovery import journal_path
 
 
 class RequestLog(list[str]):

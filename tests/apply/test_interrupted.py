@@ -17,8 +17,8 @@ from tests.apply.churn import Lines, churn, kill_at_random_instant
 from tests.apply.conftest import assert_converged, child_env, command, remote_videos, run, spawn
 from tests.conftest import API_KEY
 from videosync.emulator import RunningEmulator
-from videosync.lockfile import load_lockfile, lockfile_path
-from videosync.recovery import journal_path
+from videosync.state.lockfile import load_lockfile, lockfile_path
+from videosync.state.recovery import journal_path
 
 
 @pytest.mark.slow

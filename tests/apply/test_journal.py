@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from videosync.errors import LockError
-from videosync.journal import Journal
+from videosync.state.journal import Journal
 
 
 def test_records_survive_a_killed_writer(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_records_survive_a_killed_writer(tmp_path: Path) -> None:
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from videosync.journal import Journal\n"
+        "from videosync.state.journal import Journal\n"
         "j = Journal(Path(sys.argv[1]))\n"
         "for i in range(5):\n"
         "    j.append({'op': 'done', 'n': i})\n"

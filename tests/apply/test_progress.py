@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from tests.apply.conftest import assert_converged, child_env, command, remote_videos
+from videosync.applying.progress import Outcome, PlainReporter
 from videosync.emulator import RunningEmulator
-from videosync.progress import Outcome, PlainReporter
 
 
 def test_plain_lines_name_the_action_the_key_and_the_video() -> None:

@@ -13,11 +13,11 @@ import pytest
 import videosync
 from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
-from videosync.journal import Journal
-from videosync.lockfile import load_lockfile, lockfile_path
-from videosync.recovery import UploadIntent, journal_path, orphan_key, utc_now
+from videosync.state.journal import Journal
+from videosync.state.lockfile import load_lockfile, lockfile_path
+from videosync.state.recovery import UploadIntent, journal_path, orphan_key, utc_now
 
 
 def _journal_intent(catalog: Path, key: str, *, replaces: str | None, at: str = "x") -> None:

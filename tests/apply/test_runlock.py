@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.lockholder import start_holder
-from videosync.runlock import LockHeld, RunLock
+from videosync.state.runlock import LockHeld, RunLock
 
 
 def _hold_in_subprocess(tmp_path: Path) -> subprocess.Popen[str]:

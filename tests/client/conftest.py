@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from videosync.client import SyncVisionClient
-from videosync.retry import RetryPolicy
+from videosync.api.client import SyncVisionClient
+from videosync.api.retry import RetryPolicy
 
 FAST = RetryPolicy(attempts=4, deadline=30.0, initial=0.001, maximum=0.05, jitter=0.0)
 """Retries with waits short enough for tests; four attempts."""
@@ -78,5 +78,5 @@ def request_lines(caplog: pytest.LogCaptureFixture, method: str, path: str) -> l
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "videosync.client" and r.getMessage().startswith(prefix)
+        if r.name == "videosync.api.client" and r.getMessage().startswith(prefix)
     ]

@@ -24,11 +24,11 @@ import pytest
 import vcr
 
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
+from videosync.api.retry import RetryPolicy
+from videosync.api.routes import UPLOAD_PATH
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import AuthError, InvalidRequest, NotFound, RateLimited, ServerError
-from videosync.retry import RetryPolicy
-from videosync.routes import UPLOAD_PATH
 
 API_PATH_PREFIX = "/videos"
 

@@ -29,7 +29,7 @@ from tests.client.scenarios import (
     serve_files,
 )
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
 
 
@@ -90,5 +90,5 @@ def test_recording_writes_no_key_to_cassettes_or_log_lines(
     assert [leak for path in written for leak in _leaks(path, (API_KEY,))] == []
     uploads = (tmp_path / "upload_file.yaml").read_text()
     assert UPLOAD_PLACEHOLDER.decode() in uploads
-    assert any(r.name == "videosync.client" for r in caplog.records)
+    assert any(r.name == "videosync.api.client" for r in caplog.records)
     assert API_KEY not in caplog.text

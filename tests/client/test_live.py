@@ -18,7 +18,8 @@ import pytest
 from tests.client.conftest import request_lines
 from tests.client.scenarios import serve_files
 from tests.conftest import API_KEY
-from videosync.client import SyncVisionClient, VisionClient
+from videosync.api.client import SyncVisionClient, VisionClient
+from videosync.api.retry import RetryPolicy
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import (
@@ -30,7 +31,6 @@ from videosync.errors import (
     RateLimited,
     ServerError,
 )
-from videosync.retry import RetryPolicy
 
 LIVE = RetryPolicy(attempts=3, deadline=30.0, initial=0.01, maximum=0.05, jitter=0.0)
 

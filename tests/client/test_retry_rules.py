@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from tests.client.conftest import ScriptedServer
-from videosync.client import SyncVisionClient
+from videosync.api.client import SyncVisionClient
+from videosync.api.retry import RetryPolicy, parse_retry_after
 from videosync.errors import ConnectionFailed, NotFound, RateLimited, ServerError
-from videosync.retry import RetryPolicy, parse_retry_after
 
 Scripted = Callable[..., tuple[ScriptedServer, SyncVisionClient]]
 

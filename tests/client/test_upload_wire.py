@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.client.conftest import KEY, ScriptedServer
-from videosync.client import SyncVisionClient, VisionClient
+from videosync.api.client import SyncVisionClient, VisionClient
 from videosync.errors import AuthError, InvalidRequest, UsageError
 
 Scripted = Callable[..., tuple[ScriptedServer, SyncVisionClient]]
@@ -134,7 +134,7 @@ def test_the_key_is_in_no_repr_message_or_log_line(
     assert KEY not in repr(client)
     assert KEY not in repr(client._client)
     assert KEY not in repr(client._client._http.auth)
-    assert any(r.name == "videosync.client" for r in client_log.records)
+    assert any(r.name == "videosync.api.client" for r in client_log.records)
     assert KEY not in client_log.text
     assert all(KEY not in logging.Formatter().format(r) for r in client_log.records)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitops.conftest import EXAMPLE_VIDEOS, NO_KEY_MESSAGE, run
-from videosync.local import local_data_dir, local_endpoint
+from videosync.emulator.local import local_data_dir, local_endpoint
 
 
 def test_first_run_plans_applies_and_then_has_nothing_to_do(

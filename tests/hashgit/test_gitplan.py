@@ -12,12 +12,12 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.hashgit.fakelfs import git_config, pointer_for
+from videosync.api.client import SyncVisionClient
 from videosync.cli import main
-from videosync.client import SyncVisionClient
+from videosync.content.git import parse_lfs_pointer, tracked_identities
+from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
-from videosync.gitfiles import parse_lfs_pointer, tracked_identities
-from videosync.hashing import BYTES_READ
-from videosync.lockfile import load_lockfile
+from videosync.state.lockfile import load_lockfile
 
 MANIFEST = """\
 version: 1

@@ -10,9 +10,9 @@ from pathlib import Path
 import blake3
 import pytest
 
+from videosync.content.localfiles import HashCache, ReadCounter
 from videosync.errors import LockError
-from videosync.hashing import HashCache, ReadCounter
-from videosync.lockfile import (
+from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
     Source,

@@ -16,7 +16,7 @@ import pytest
 
 from tests.lockholder import held_by_another_process, start_holder
 from videosync.cli import main
-from videosync.runlock import LockHeld, RunLock
+from videosync.state.runlock import LockHeld, RunLock
 
 
 def _hold(tmp_path: Path) -> subprocess.Popen[str]:
@@ -43,7 +43,7 @@ def test_a_killed_holders_lock_is_taken_over_with_a_warning(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     with (
-        caplog.at_level(logging.WARNING, logger="videosync.runlock"),
+        caplog.at_level(logging.WARNING, logger="videosync.state.runlock"),
         RunLock(tmp_path / "videosync.lock", tmp_path / "state") as lock,
     ):
         holder = lock.holder()
@@ -75,7 +75,7 @@ def test_a_silent_holder_on_another_host_is_taken_over_after_the_timeout(
     state = tmp_path / "state"
     _note_from_elsewhere(state, ago=timedelta(hours=2))
     with (
-        caplog.at_level(logging.WARNING, logger="videosync.runlock"),
+        caplog.at_level(logging.WARNING, logger="videosync.state.runlock"),
         RunLock(tmp_path / "videosync.lock", state, lock_timeout=3600) as lock,
     ):
         assert lock.took_over is not None and lock.took_over.host == "ci-runner-7"

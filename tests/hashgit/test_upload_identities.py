@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import API_KEY
 from videosync.cli import main
+from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.emulator import RunningEmulator
-from videosync.gitfiles import IdentitiesToRecord, identities_to_record
-from videosync.lockfile import LockEntry, load_lockfile
+from videosync.state.lockfile import LockEntry, load_lockfile
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

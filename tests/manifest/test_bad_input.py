@@ -8,7 +8,7 @@ import pytest
 
 from tests.manifest.conftest import WriteManifest
 from videosync.errors import ManifestInvalid
-from videosync.manifest import load_manifest
+from videosync.manifest.loader import load_manifest
 
 V = "version: 1\nvideos:\n"  # entries then start on line 3
 F = "videosync.yaml"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from videosync.errors import ManifestInvalid
-from videosync.manifest import load_manifest
-from videosync.yamlread import MAX_BYTES
+from videosync.manifest.loader import load_manifest
+from videosync.manifest.yamlread import MAX_BYTES
 
 F = "videosync.yaml"
 

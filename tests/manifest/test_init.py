@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from testing.samplemedia import write_sample_video
 from videosync.cli import main
 from videosync.commands.init import init_manifest, readable_name, sniff_container
 from videosync.errors import UsageError
-from videosync.manifest import load_manifest
-from videosync.samplemedia import write_sample_video
+from videosync.manifest.loader import load_manifest
 
 
 @pytest.fixture

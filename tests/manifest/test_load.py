@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.manifest.conftest import WriteManifest
-from videosync.manifest import Defaults, load_manifest
+from videosync.manifest.loader import Defaults, load_manifest
 from videosync.model import DesiredGroup, Location
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videosync.errors import ManifestInvalid
-from videosync.manifest import load_manifest
+from videosync.manifest.loader import load_manifest
 
 FILES = [f"media/clip-{i}.mp4" for i in range(6)]
 GROUP_ID = "20f4bc2d-3ebe-4fd2-829f-9d88c79e8a37"

@@ -9,9 +9,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from videosync.client import SyncVisionClient
-from videosync.hashing import hash_file
-from videosync.lockfile import (
+from videosync.api.client import SyncVisionClient
+from videosync.content.localfiles import hash_file
+from videosync.manifest.loader import load_manifest
+from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
     LockGroup,
@@ -21,7 +22,6 @@ from videosync.lockfile import (
     lockfile_path,
     save_lockfile,
 )
-from videosync.manifest import load_manifest
 
 MANIFEST = """\
 version: 1

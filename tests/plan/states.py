@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from videosync.hashing import LocalFileState
-from videosync.lockfile import LockEntry, Lockfile, LockGroup, Source, VideoSpec
+from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.plan import Plan
-from videosync.planner import Desired, compute_plan
+from videosync.planning.plan import Plan
+from videosync.planning.planner import Desired, compute_plan
+from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, Source, VideoSpec
 
 ROOT = Path("/catalog")
 H1 = "sha256:" + "1a2b3c4d" * 8

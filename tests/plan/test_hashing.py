@@ -7,7 +7,7 @@ from pathlib import Path
 
 import blake3
 
-from videosync.hashing import (
+from videosync.content.localfiles import (
     HashCache,
     LocalFileState,
     ReadCounter,

@@ -12,7 +12,7 @@ import pytest
 
 from tests.plan.states import entry, video
 from videosync.errors import LockError
-from videosync.lockfile import (
+from videosync.state.lockfile import (
     Lockfile,
     LockGroup,
     dumps_lockfile,
@@ -136,7 +136,7 @@ def test_a_killed_writer_leaves_the_old_lockfile_whole(tmp_path: Path) -> None:
     script = (
         "import os, sys\n"
         "from pathlib import Path\n"
-        "import videosync.lockfile as lf\n"
+        "import videosync.state.lockfile as lf\n"
         "real = Path.replace\n"
         "def die(self, target): os.kill(os.getpid(), 9)\n"
         "Path.replace = die\n"

@@ -11,14 +11,14 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.plan.catalog import apply_by_hand, write_catalog
+from videosync.api.client import SyncVisionClient
 from videosync.cli import main
-from videosync.client import SyncVisionClient
 from videosync.commands.plan import make_plan
+from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
 from videosync.errors import StalePlan
-from videosync.hashing import BYTES_READ
-from videosync.lockfile import schema_error
-from videosync.plan import Plan, check_fingerprints
+from videosync.planning.plan import Plan, check_fingerprints
+from videosync.state.lockfile import schema_error
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

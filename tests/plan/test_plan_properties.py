@@ -17,8 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.plan.states import ROOT
-from videosync.hashing import LocalFileState
-from videosync.lockfile import (
+from videosync.content.localfiles import LocalFileState
+from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.planning.plan import Plan
+from videosync.planning.planner import Desired, compute_plan
+from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
     LockGroup,
@@ -27,9 +30,6 @@ from videosync.lockfile import (
     schema_error,
     start_to_ms,
 )
-from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.plan import Plan
-from videosync.planner import Desired, compute_plan
 
 KEYS = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "https://x.test/u1.mp4", "https://x.test/u2.mp4"]
 NAMES = ["One", "Two"]

@@ -21,10 +21,10 @@ from tests.plan.states import (
     rgroup,
     video,
 )
-from videosync.hashing import LocalFileState
-from videosync.lockfile import Lockfile, LockGroup, Source
+from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.plan import Change
+from videosync.planning.plan import Change
+from videosync.state.lockfile import Lockfile, LockGroup, Source
 
 A = video("a.mp4")
 U = video("https://example.com/k.mp4", url="https://example.com/k.mp4", name="Keynote")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.plan.states import H2, entry, lock, plan_of, remote, video
-from videosync.plan import Summary
-from videosync.render import render, render_markdown, render_text, summary_line
+from videosync.planning.plan import Summary
+from videosync.planning.render import render, render_markdown, render_text, summary_line
 
 A = video("a.mp4")
 

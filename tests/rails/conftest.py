@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from testing.samplemedia import write_sample_video
 from tests.conftest import API_KEY
-from videosync.samplemedia import write_sample_video
 
 
 @pytest.fixture(autouse=True)

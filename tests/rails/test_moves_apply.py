@@ -12,9 +12,9 @@ from tests.conftest import API_KEY
 from tests.plan.catalog import apply_by_hand
 from tests.rails.conftest import write_manifest
 from videosync.commands.plan import make_plan
+from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
-from videosync.hashing import BYTES_READ
-from videosync.lockfile import load_lockfile, lockfile_path
+from videosync.state.lockfile import load_lockfile, lockfile_path
 
 
 def _catalog(folder: Path, videos: list[Path], entries: dict[str, str]) -> Path:

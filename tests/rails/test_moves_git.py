@@ -12,8 +12,8 @@ from tests.apply.conftest import run
 from tests.conftest import API_KEY
 from tests.rails.conftest import write_manifest
 from videosync.commands.plan import make_plan
+from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
-from videosync.hashing import BYTES_READ
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

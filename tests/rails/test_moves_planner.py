@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.plan.states import H2, SIZE, entry, lock, plan_of, remote, video
-from videosync.hashing import LocalFileState
-from videosync.lockfile import Lockfile
+from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredVideo
-from videosync.planner import move_candidates
+from videosync.planning.planner import move_candidates
+from videosync.state.lockfile import Lockfile
 
 OLD = video("media/a.mp4", name="Intro")
 RECORDED = lock(entry(OLD, "v1"))

@@ -9,7 +9,7 @@ import pytest
 from tests.apply.conftest import remote_videos, run
 from tests.rails.conftest import make_catalog, write_manifest
 from videosync.emulator import RunningEmulator
-from videosync.lockfile import load_lockfile, lockfile_path
+from videosync.state.lockfile import load_lockfile, lockfile_path
 
 
 def _cli(

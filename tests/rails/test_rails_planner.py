@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.plan.states import entry, lock, plan_of, remote, video
-from videosync.hashing import LocalFileState
+from videosync.content.localfiles import LocalFileState
 
 TEN = [video(f"v{n}.mp4") for n in range(10)]
 RECORDED = lock(*(entry(v, f"id{n}") for n, v in enumerate(TEN)))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from videosync.plan import Plan
+    from videosync.planning.plan import Plan
 
 from videosync.cli.plan import rail_options, use_color
 from videosync.cli.root import (
@@ -99,10 +99,10 @@ def apply_command(
     held by another apply, 5 refused by a safety rail, 6 some actions failed (the rest
     were done and recorded; the next run does what is left), 130 interrupted.
     """
+    from videosync.applying.progress import reporter_for
     from videosync.commands.apply import apply
     from videosync.errors import UsageError
-    from videosync.progress import reporter_for
-    from videosync.render import render
+    from videosync.planning.render import render
 
     if planfile is None and not yes and not sys.stdin.isatty():
         raise UsageError(
@@ -159,7 +159,7 @@ def apply_command(
 def _show_refused(quiet: bool) -> Iterator[None]:
     """A plan a rail refuses is shown (which entries, why) before the one-line error."""
     from videosync.errors import PlanRefused
-    from videosync.render import render
+    from videosync.planning.render import render
 
     try:
         yield
@@ -208,10 +208,10 @@ def unlock_command(settings: Settings, *, manifest: Path | None, yes: bool) -> i
     with a CI cache, a holder known to be gone). Refused while the holder is a live
     process on this machine. Asks on a terminal; --yes for scripts.
     """
+    from videosync.content.localfiles import CACHE_DIR_NAME
     from videosync.errors import UsageError
-    from videosync.hashing import CACHE_DIR_NAME
-    from videosync.lockfile import lockfile_path
-    from videosync.runlock import lock_holder, remove_lock
+    from videosync.state.lockfile import lockfile_path
+    from videosync.state.runlock import lock_holder, remove_lock
 
     path = (manifest or settings.manifest).absolute()
     state = path.parent / CACHE_DIR_NAME

@@ -126,7 +126,7 @@ def plan_command(
     """
     from videosync.commands.plan import make_plan
     from videosync.errors import PlanRefused
-    from videosync.render import render
+    from videosync.planning.render import render
 
     with api_endpoint(settings, manifest, api_url) as (url, key):
         run = make_plan(

@@ -64,7 +64,7 @@ def api_endpoint(
         yield url, settings.api_key
         return
 
-    from videosync.local import local_endpoint
+    from videosync.emulator.local import local_endpoint
 
     with local_endpoint(manifest or settings.manifest) as local:
         yield local.url, local.api_key

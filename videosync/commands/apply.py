@@ -16,18 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from videosync.applier import Applier, ApplyOptions, ApplyResult
+from videosync.applying.applier import Applier, ApplyOptions, ApplyResult
+from videosync.applying.indexwait import WaitResult, wait_indexed
+from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
+from videosync.content.localfiles import CACHE_DIR_NAME
 from videosync.errors import PlanRefused
-from videosync.hashing import CACHE_DIR_NAME
-from videosync.indexwait import WaitResult, wait_indexed
-from videosync.journal import Journal
-from videosync.lockfile import lockfile_path, save_lockfile
-from videosync.plan import Plan, check_fingerprints
-from videosync.progress import Reporter, SilentReporter
-from videosync.rails import DEFAULT_MAX_DELETE_PERCENT
-from videosync.recovery import journal_path
-from videosync.runlock import DEFAULT_LOCK_TIMEOUT, RunLock
+from videosync.planning.plan import Plan, check_fingerprints
+from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
+from videosync.state.journal import Journal
+from videosync.state.lockfile import lockfile_path, save_lockfile
+from videosync.state.recovery import journal_path
+from videosync.state.runlock import DEFAULT_LOCK_TIMEOUT, RunLock
 
 __all__ = ["ApplyRun", "apply"]
 
@@ -139,7 +139,7 @@ async def _execute(
     wait: bool,
     timeout: float,
 ) -> ApplyRun:
-    from videosync.client import VisionClient
+    from videosync.api.client import VisionClient
 
     reporter = reporter or SilentReporter()
     async with VisionClient(api_url, api_key) as client:

@@ -13,13 +13,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.commands.plan import RemoteState, make_plan, require_api_key
+from videosync.content.localfiles import CACHE_DIR_NAME, HashCache
 from videosync.errors import NotFound, UsageError
-from videosync.hashing import CACHE_DIR_NAME, HashCache
-from videosync.journal import Journal
-from videosync.lockfile import LockEntry, Lockfile, load_lockfile, lockfile_path, save_lockfile
 from videosync.model import RemoteGroup
-from videosync.recovery import journal_path, utc_now
-from videosync.runlock import RunLock
+from videosync.state.journal import Journal
+from videosync.state.lockfile import (
+    LockEntry,
+    Lockfile,
+    load_lockfile,
+    lockfile_path,
+    save_lockfile,
+)
+from videosync.state.recovery import journal_path, utc_now
+from videosync.state.runlock import RunLock
 
 __all__ = ["Imported", "import_video"]
 
@@ -45,7 +51,7 @@ def import_video(
                 "an interrupted apply left its journal in .videosync/: run `videosync apply` "
                 "to finish it before importing"
             )
-        from videosync.client import SyncVisionClient
+        from videosync.api.client import SyncVisionClient
 
         with SyncVisionClient(api_url, api_key) as client:
             found = client.get_videos([video_id])

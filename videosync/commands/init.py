@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videosync.errors import UsageError
-from videosync.manifest import MANIFEST_NAME
-from videosync.manifest_files import FileProblem, LocalFiles
+from videosync.manifest.files import FileProblem, LocalFiles
+from videosync.manifest.loader import MANIFEST_NAME
+from videosync.manifest.yamlread import format_scalar
 from videosync.schemas import schema_file
-from videosync.yamlread import format_scalar
 
 __all__ = [
     "VIDEO_EXTENSIONS",

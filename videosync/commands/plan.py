@@ -16,22 +16,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
 from videosync.errors import UsageError
 from videosync.gcpause import collector_paused
-from videosync.hashing import BYTES_READ, HashCache, LocalFileState, local_file_states
-from videosync.lockfile import Lockfile, lockfile_path, parse_lockfile
 from videosync.model import RemoteGroup, RemoteVideo
-from videosync.plan import (
+from videosync.planning.plan import (
     Fingerprints,
     Plan,
     fingerprint_bytes,
     fingerprint_local,
     fingerprint_remote,
 )
-from videosync.rails import DEFAULT_MAX_DELETE_PERCENT
+from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
+from videosync.state.lockfile import Lockfile, lockfile_path, parse_lockfile
 
 if TYPE_CHECKING:
-    from videosync.planner import DesiredState
+    from videosync.planning.planner import DesiredState
 
 __all__ = ["PlanRun", "RemoteState", "fetch_remote", "make_plan", "require_api_key"]
 
@@ -73,9 +73,9 @@ def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     if api_url == "local":
         raise UsageError(
             "api_url 'local' is resolved by the command line: in Python, serve the emulator "
-            "with videosync.local.local_endpoint(manifest) and pass its url and api_key"
+            "with videosync.emulator.local.local_endpoint(manifest) and pass its url and api_key"
         )
-    from videosync.client import SyncVisionClient
+    from videosync.api.client import SyncVisionClient
 
     started = time.perf_counter()
     with SyncVisionClient(api_url, api_key) as client:
@@ -112,7 +112,7 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
         paths, sizes, cache, recorded=recorded.videos, git_root=manifest.root
     )
     # A second, small pass: the new files that may be a vanished entry moved (same size).
-    from videosync.planner import move_candidates
+    from videosync.planning.planner import move_candidates
 
     sizes_now = {key: state.size for key, state in states.items()}
     candidates = move_candidates(recorded, {v.key for v in manifest.videos}, sizes_now)
@@ -140,7 +140,7 @@ def _settled(
     root: Path, recorded: Lockfile, remote: RemoteState, relist: Callable[[], RemoteState]
 ) -> RemoteState:
     """The catalog once the uploads a killed run just sent have landed (or a few seconds)."""
-    from videosync.recovery import unseen_recent_uploads
+    from videosync.state.recovery import unseen_recent_uploads
 
     for pause in _SETTLE_PAUSES:
         unseen = unseen_recent_uploads(root, recorded, remote.videos, _SETTLE_WITHIN)
@@ -200,8 +200,8 @@ def _make_plan(
     allow_empty: bool,
     remote: RemoteState | None,
 ) -> PlanRun:
-    from videosync.manifest import load_manifest
-    from videosync.planner import compute_plan
+    from videosync.manifest.loader import load_manifest
+    from videosync.planning.planner import compute_plan
 
     manifest = load_manifest(manifest_path)
     manifest_bytes = _read(manifest.path, "manifest") or b""
@@ -226,7 +226,7 @@ def _make_plan(
     else:
         local = _local_states(manifest, recorded)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
-    from videosync.recovery import lockfile_text, recover_inputs
+    from videosync.state.recovery import lockfile_text, recover_inputs
 
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
     if recovered:

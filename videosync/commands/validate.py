@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from videosync.errors import ManifestError, ManifestInvalid
-from videosync.manifest import Manifest, load_manifest
+from videosync.manifest.loader import Manifest, load_manifest
 
 __all__ = ["Validation", "errors_json", "validate"]
 

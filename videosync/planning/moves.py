@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from videosync.hashing import LocalFileState
-from videosync.lockfile import LockEntry, Lockfile, VideoSpec
+from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredVideo, RemoteVideo
-from videosync.plan import Action
-from videosync.recovery import is_orphan_key
+from videosync.planning.plan import Action
+from videosync.state.lockfile import LockEntry, Lockfile, VideoSpec
+from videosync.state.recovery import is_orphan_key
 
 __all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
 

@@ -26,10 +26,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from videosync.content.localfiles import (
+    CACHE_DIR_NAME,
+    HashCache,
+    LocalFileState,
+    local_file_states,
+)
 from videosync.errors import LockError
-from videosync.hashing import CACHE_DIR_NAME, HashCache, LocalFileState, local_file_states
-from videosync.journal import Journal
-from videosync.lockfile import (
+from videosync.model import RemoteGroup, RemoteVideo
+from videosync.planning.plan import GroupSpec
+from videosync.state.journal import Journal
+from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
     LockGroup,
@@ -37,12 +44,10 @@ from videosync.lockfile import (
     dumps_lockfile,
     start_to_ms,
 )
-from videosync.model import RemoteGroup, RemoteVideo
-from videosync.plan import GroupSpec
 
 if TYPE_CHECKING:
     from videosync.commands.plan import RemoteState
-    from videosync.planner import DesiredState
+    from videosync.planning.planner import DesiredState
 
 __all__ = [
     "JOURNAL_NAME",

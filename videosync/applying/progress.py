@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from videosync.plan import short_id
+from videosync.planning.plan import short_id
 
 __all__ = ["Outcome", "PlainReporter", "Reporter", "RichReporter", "SilentReporter", "reporter_for"]
 

@@ -47,7 +47,7 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 _T = TypeVar("_T")
 
-logger = logging.getLogger("videosync.client")
+logger = logging.getLogger("videosync.api.client")
 
 
 @dataclass(frozen=True)

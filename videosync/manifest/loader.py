@@ -18,10 +18,10 @@ from urllib.parse import unquote, urlsplit
 
 from videosync.errors import ManifestError, ManifestInvalid
 from videosync.gcpause import collector_paused
-from videosync.manifest_files import FileProblem, LocalFiles
-from videosync.manifest_schema import check_schema, format_path, suggest
+from videosync.manifest.files import FileProblem, LocalFiles
+from videosync.manifest.schema import check_schema, format_path, suggest
+from videosync.manifest.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
 from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
-from videosync.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
 
 __all__ = [
     "MANIFEST_NAME",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from videosync.errors import LockError
-from videosync.lockfile import write_atomic
+from videosync.state.lockfile import write_atomic
 
 __all__ = ["Journal"]
 

@@ -16,20 +16,35 @@ from typing import Any, Protocol
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-from videosync.guards import guard_group_delete, guard_protect, problems_of
-from videosync.hashing import LocalFileState
-from videosync.lockfile import LockEntry, Lockfile, Source, VideoSpec, format_start, start_to_ms
+from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.moves import movable_entries, move_action, move_candidates, take_move
-from videosync.plan import Action, Change, GroupSpec, Plan, apply_order, human_bytes, short_id
-from videosync.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
-from videosync.recovery import is_orphan_key
+from videosync.planning.guards import guard_group_delete, guard_protect, problems_of
+from videosync.planning.moves import movable_entries, move_action, move_candidates, take_move
+from videosync.planning.plan import (
+    Action,
+    Change,
+    GroupSpec,
+    Plan,
+    apply_order,
+    human_bytes,
+    short_id,
+)
+from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
+from videosync.state.lockfile import (
+    LockEntry,
+    Lockfile,
+    Source,
+    VideoSpec,
+    format_start,
+    start_to_ms,
+)
+from videosync.state.recovery import is_orphan_key
 
 __all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes", "move_candidates"]
 
 
 class DesiredState(Protocol):
-    """What the planner reads of a manifest (`videosync.manifest.Manifest` is one)."""
+    """What the planner reads of a manifest (`videosync.manifest.loader.Manifest` is one)."""
 
     @property
     def root(self) -> Path: ...

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from videosync.errors import UsageError
 
 if TYPE_CHECKING:
-    from videosync.lockfile import LockEntry
+    from videosync.state.lockfile import LockEntry
 
 __all__ = [
     "GitIdentity",

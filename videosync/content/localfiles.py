@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import blake3
 
-from videosync.contenthash import (
+from videosync.content.digest import (
     ALGORITHM,
     LEGACY_ALGORITHM,
     ContentDigest,
@@ -46,10 +46,10 @@ from videosync.contenthash import (
     prefixed,
 )
 from videosync.errors import VideosyncError
-from videosync.lockfile import write_atomic
+from videosync.state.lockfile import write_atomic
 
 if TYPE_CHECKING:
-    from videosync.lockfile import LockEntry
+    from videosync.state.lockfile import LockEntry
 
 __all__ = [
     "ALGORITHM",
@@ -343,7 +343,7 @@ def local_file_states(
         if digest is None:
             missing.append((key, path, st, algorithm))
     if (missing or pointers) and recorded is not None and git_root is not None:
-        from videosync.gitfiles import settle_from_git
+        from videosync.content.git import settle_from_git
 
         asked = [(key, path, st) for key, path, st, _ in missing] + pointers
         settled = settle_from_git(asked, recorded, git_root)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import filelock
 
+from videosync.content.localfiles import CACHE_DIR_NAME, make_cache_dir
 from videosync.errors import UsageError, VideosyncError
-from videosync.hashing import CACHE_DIR_NAME, make_cache_dir
 
 __all__ = [
     "LOCAL",
@@ -77,7 +77,7 @@ def local_endpoint(manifest_path: Path, *, index_delay: float = 0.0) -> Iterator
     if not manifest_path.is_file():
         # No manifest, no emulator (nor a .videosync/ left in a stray folder): the loader
         # raises the error it gives for any command, exit 3.
-        from videosync.manifest import load_manifest
+        from videosync.manifest.loader import load_manifest
 
         load_manifest(manifest_path)
     data_dir = local_data_dir(manifest_path)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videosync.client import VisionClient
+from videosync.api.client import VisionClient
 
 __all__ = ["WaitResult", "wait_indexed"]
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from videosync.journal import Journal
-from videosync.lockfile import LockEntry, Lockfile, LockGroup, save_lockfile
-from videosync.recovery import GroupIntent, UploadIntent, done_record
+from videosync.state.journal import Journal
+from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, save_lockfile
+from videosync.state.recovery import GroupIntent, UploadIntent, done_record
 
 __all__ = ["RunRecord"]
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from videosync.model import RemoteVideo
-from videosync.plan import Action
+from videosync.planning.plan import Action
 
 __all__ = ["guard_group_delete", "guard_protect", "problems_of"]
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from videosync.plan import Action, Change, Plan, Summary, human_bytes, short_id
+from videosync.planning.plan import Action, Change, Plan, Summary, human_bytes, short_id
 
 __all__ = [
     "FORMATS",

@@ -158,7 +158,7 @@ def _refuse_lfs_pointer(first: bytes) -> None:
     video. Raised from inside the upload's read, it fails that one action before its body
     is complete, so the server creates nothing.
     """
-    from videosync.gitfiles import parse_lfs_pointer
+    from videosync.content.git import parse_lfs_pointer
 
     if parse_lfs_pointer(first) is not None:
         raise UsageError(

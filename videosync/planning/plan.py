@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from videosync.content.localfiles import LocalFileState
 from videosync.errors import LockError, StalePlan, UsageError
-from videosync.hashing import LocalFileState
-from videosync.lockfile import VideoSpec, schema_error, write_atomic
 from videosync.model import RemoteGroup, RemoteVideo
+from videosync.state.lockfile import VideoSpec, schema_error, write_atomic
 
 __all__ = [
     "PLAN_FORMAT_VERSION",

@@ -25,24 +25,24 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.client import VisionClient
+from videosync.api.client import VisionClient
+from videosync.applying.progress import Outcome, Reporter, SilentReporter
+from videosync.applying.runrecord import RunRecord
+from videosync.applying.uploader import Uploader
+from videosync.content.git import IdentitiesToRecord, identities_to_record
+from videosync.content.localfiles import HashCache, prefixed
 from videosync.errors import ConnectionFailed, NotFound, VideosyncError
-from videosync.gitfiles import IdentitiesToRecord, identities_to_record
-from videosync.hashing import HashCache, prefixed
-from videosync.journal import Journal
-from videosync.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
 from videosync.model import RemoteVideo
-from videosync.plan import Action, Plan, Step
-from videosync.progress import Outcome, Reporter, SilentReporter
-from videosync.recovery import (
+from videosync.planning.plan import Action, Plan, Step
+from videosync.state.journal import Journal
+from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
+from videosync.state.recovery import (
     GroupIntent,
     UploadIntent,
     journal_path,
     orphan_key,
     utc_now,
 )
-from videosync.runrecord import RunRecord
-from videosync.uploading import Uploader
 
 __all__ = ["Applier", "ApplyOptions", "ApplyResult"]
 

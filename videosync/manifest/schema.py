@@ -16,8 +16,8 @@ from typing import Any
 import jsonschema_rs
 
 from videosync.errors import ManifestError
+from videosync.manifest.yamlread import PathPart, YamlDocument
 from videosync.schemas import load_schema, schema_validator
-from videosync.yamlread import PathPart, YamlDocument
 
 __all__ = ["SchemaProblem", "check_schema", "format_path", "suggest"]
 

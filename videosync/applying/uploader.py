@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from videosync.client import VisionClient
+from videosync.api.client import VisionClient
+from videosync.api.uploadstream import Hasher
+from videosync.applying.runrecord import RunRecord
+from videosync.content.git import IdentitiesToRecord
+from videosync.content.localfiles import new_hasher
 from videosync.errors import ApiError, ConnectionFailed, VideosyncError
-from videosync.gitfiles import IdentitiesToRecord
-from videosync.hashing import new_hasher
-from videosync.lockfile import VideoSpec
 from videosync.model import RemoteVideo
-from videosync.recovery import matches_upload
-from videosync.runrecord import RunRecord
-from videosync.uploadstream import Hasher
+from videosync.state.lockfile import VideoSpec
+from videosync.state.recovery import matches_upload
 
 __all__ = ["Uploaded", "Uploader"]
 

@@ -7,7 +7,7 @@ imports httpx, and it turns every httpx failure into an `ApiError` (`raise ... f
 
 Paths, field names and shapes follow `api/NOTES.md`; the choices that are only assumed
 about the real service are the constants just below, in one place. Retries are decided
-in `videosync.retry`, JSON is read in `videosync.remote`.
+in `videosync.api.retry`, JSON is read in `videosync.api.responses`.
 
 The API key travels only in the `X-Api-Key` header, set by an `httpx.Auth` whose repr
 hides it; it is never logged (log lines carry method, path, status and time), and any
@@ -30,9 +30,7 @@ from typing import IO, Any, Concatenate, ParamSpec, TypeVar, cast
 import httpx
 
 from videosync import __version__
-from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, NotFound, UsageError
-from videosync.model import RemoteGroup, RemoteVideo
-from videosync.remote import (
+from videosync.api.responses import (
     UploadResult,
     error_for_status,
     parse_group,
@@ -41,8 +39,8 @@ from videosync.remote import (
     parse_upload,
     parse_videos,
 )
-from videosync.retry import RetryPolicy, call_with_retries, parse_retry_after
-from videosync.routes import (
+from videosync.api.retry import RetryPolicy, call_with_retries, parse_retry_after
+from videosync.api.routes import (
     DEFAULT_API_URL,
     DELETE_PATH,
     GET_PATH,
@@ -52,11 +50,13 @@ from videosync.routes import (
     group_path,
     upload_fields,
 )
-from videosync.uploadstream import Hasher, UploadStream
+from videosync.api.uploadstream import Hasher, UploadStream
+from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, NotFound, UsageError
+from videosync.model import RemoteGroup, RemoteVideo
 
 __all__ = ["DEFAULT_API_URL", "RetryPolicy", "SyncVisionClient", "UploadResult", "VisionClient"]
 
-logger = logging.getLogger("videosync.client")
+logger = logging.getLogger("videosync.api.client")
 
 _T = TypeVar("_T")
 _P = ParamSpec("_P")
