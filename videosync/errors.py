@@ -1,47 +1,125 @@
-"""The one exception hierarchy videosync raises; the CLI maps it to exit codes."""
+"""The one exception hierarchy videosync raises, and the one table of its exit codes.
+
+Every error a user can meet is a named subclass of `VideosyncError`, and each class says
+which `ExitCode` ends a run it stops (`exit_code`). The command line exits with that code;
+`--help` and the docs render the table from `ExitCode` and these classes
+(`exit_code_lines`, `exit_code_rows`), so no list of codes is written by hand anywhere.
+Foreign exceptions are wrapped once, where they enter, with `raise … from exc`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import textwrap
+from collections.abc import Iterable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, ClassVar
 
 __all__ = [
+    "ActionFailed",
     "ApiError",
     "AuthError",
     "ConnectionFailed",
+    "DataDirBusy",
+    "ExitCode",
+    "GitLfsPointer",
     "InvalidRequest",
+    "InvalidSetting",
+    "JournalError",
+    "LocalEmulatorBusy",
+    "LocalFileError",
     "LockError",
+    "LockHeld",
     "MalformedResponse",
     "ManifestError",
     "ManifestInvalid",
     "NotFound",
+    "PlanFileError",
     "PlanRefused",
     "RateLimited",
     "ServerError",
     "StalePlan",
     "UsageError",
     "VideosyncError",
+    "exit_code_lines",
+    "exit_code_rows",
 ]
 
 
+class ExitCode(IntEnum):
+    """What `videosync` exits with: CI can branch on it. `meaning` says when, in a line."""
+
+    OK = 0
+    ERROR = 1
+    CHANGES = 2
+    BAD_INPUT = 3
+    LOCK_HELD = 4
+    REFUSED = 5
+    PARTIAL = 6
+    INTERRUPTED = 130
+
+    @property
+    def meaning(self) -> str:
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "ok, or no changes",
+    ExitCode.ERROR: "error (API, network, a stale saved plan, a failed --wait)",
+    ExitCode.CHANGES: "changes found (plan --detailed-exitcode)",
+    ExitCode.BAD_INPUT: "bad input: manifest, lockfile or arguments (nothing was sent)",
+    ExitCode.LOCK_HELD: "the lock is held by another apply",
+    ExitCode.REFUSED: (
+        "refused by a safety rail: --max-delete, --max-delete-percent, an empty manifest "
+        "(--allow-empty), protected entries (--allow-protected)"
+    ),
+    ExitCode.PARTIAL: "partial failure: some actions failed, the rest were done and recorded",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
 class VideosyncError(Exception):
-    """Base of every error videosync reports to a user.
+    """Base of every error videosync reports to a user; catch it to catch them all."""
 
-    `exit_code` is what the command line exits with when this error ends a run.
-    """
+    exit_code: ClassVar[ExitCode] = ExitCode.ERROR
 
-    exit_code = 1
+
+# --- bad input: nothing was sent (exit 3) --------------------------------------------------
 
 
 class UsageError(VideosyncError):
-    """Bad arguments or settings: nothing was sent to the API."""
+    """Bad arguments: nothing was sent to the API."""
 
-    exit_code = 3
+    exit_code = ExitCode.BAD_INPUT
 
 
-class ManifestError(VideosyncError):
+class InvalidSetting(UsageError):
+    """A setting cannot be used as given (the API URL, the API key): nothing was sent."""
+
+
+class DataDirBusy(UsageError):
+    """Another emulator serves this data dir (one emulator per folder)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.data_dir} is in use by another emulator: stop it, or give another --data-dir"
+        )
+
+
+class LocalFileError(UsageError):
+    """A local file the manifest names cannot be read (to hash it, or to upload it)."""
+
+
+class GitLfsPointer(LocalFileError):
+    """A file is a git-LFS pointer, not the video it stands for (`git lfs pull` fetches it)."""
+
+
+class ManifestError(UsageError):
     """A problem in the manifest, located at `file:line:column`."""
-
-    exit_code = 3
 
     def __init__(
         self, message: str, file: str = "", line: int = 0, column: int = 0, path: str = ""
@@ -63,10 +141,8 @@ class ManifestError(VideosyncError):
         return f"{self.file}:{self.line}:{self.column}: {text}"
 
 
-class ManifestInvalid(VideosyncError):
+class ManifestInvalid(UsageError):
     """The manifest has problems; `errors` holds every one, sorted by line."""
-
-    exit_code = 3
 
     def __init__(self, errors: list[ManifestError]) -> None:
         self.errors = sorted(errors, key=lambda e: (e.line, e.column, e.path, e.message))
@@ -76,30 +152,85 @@ class ManifestInvalid(VideosyncError):
         return "\n".join(str(error) for error in self.errors)
 
 
-class LockError(VideosyncError):
-    """The lockfile is unreadable, corrupt or held by another run."""
+class LockError(UsageError):
+    """The lockfile is unreadable, corrupt, or from a newer videosync; it is left as it is."""
 
-    exit_code = 3
+
+class JournalError(LockError):
+    """The apply journal in `.videosync/` is unreadable or corrupt."""
+
+
+class PlanFileError(UsageError):
+    """A saved plan file cannot be read or written, is not a plan, or is from a newer videosync."""
+
+
+# --- held locks (exit 4) -------------------------------------------------------------------
+
+
+class LockHeld(VideosyncError):
+    """Another videosync run holds the lock of this lockfile.
+
+    `holder` describes it (pid, host, since when) as the note it left says.
+    """
+
+    exit_code = ExitCode.LOCK_HELD
+
+    def __init__(self, lockfile: Path, holder: str | None) -> None:
+        self.lockfile = lockfile
+        self.holder = holder
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        who = self.holder or "a process that left no note"
+        return (
+            f"{self.lockfile.name} is locked by another videosync run: {who}; "
+            "wait for it to finish and try again"
+        )
+
+
+class LocalEmulatorBusy(VideosyncError):
+    """Another run serves the embedded emulator's data dir (`--api-url local`)."""
+
+    # The same situation as another run holding the lockfile's lock: the same exit code.
+    exit_code = ExitCode.LOCK_HELD
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"--api-url local: {self.data_dir} is in use by another videosync run "
+            "(or a `videosync emulator` on that folder); wait for it to finish and try again"
+        )
+
+
+# --- refused by a rail (exit 5) ------------------------------------------------------------
 
 
 class PlanRefused(VideosyncError):
     """A guard or safety rail refuses the plan (protected entries, `--max-delete`,
     `--max-delete-percent`, an empty manifest): nothing was changed.
 
-    `plan` is the refused plan (a `videosync.planning.plan.Plan`), so the command line can show it.
+    `plan` is the refused plan (a `videosync.planning.plan.Plan`), so it can be shown.
     """
 
-    exit_code = 5
+    exit_code = ExitCode.REFUSED
 
     def __init__(self, message: str, plan: Any = None) -> None:
         super().__init__(message)
         self.plan = plan
 
 
+# --- errors during a run (exit 1) ----------------------------------------------------------
+
+
 class StalePlan(VideosyncError):
     """A saved plan no longer matches the manifest, lockfile or remote catalog."""
 
-    exit_code = 1
+
+class ActionFailed(VideosyncError):
+    """One action of an apply could not be carried out; the others went on."""
 
 
 class ApiError(VideosyncError):
@@ -190,3 +321,39 @@ class ConnectionFailed(ApiError):
         self.ambiguous = ambiguous
         if ambiguous:
             self.hint = "the request may have taken effect on the server; run again to reconcile"
+
+
+# --- the table, for --help and the docs ----------------------------------------------------
+
+
+def _error_classes() -> list[type[VideosyncError]]:
+    found: list[type[VideosyncError]] = []
+    pending: list[type[VideosyncError]] = [VideosyncError]
+    while pending:
+        cls = pending.pop(0)
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+def exit_code_rows() -> list[tuple[ExitCode, str, tuple[str, ...]]]:
+    """Every exit code with its meaning and the error classes (in this module) that end a
+    run with it: the table the docs show."""
+    raised: dict[ExitCode, list[str]] = {code: [] for code in ExitCode}
+    for cls in _error_classes():
+        if cls.__module__ == __name__:
+            raised[cls.exit_code].append(cls.__name__)
+    return [(code, code.meaning, tuple(sorted(raised[code]))) for code in ExitCode]
+
+
+def exit_code_lines(
+    codes: Iterable[ExitCode] = tuple(ExitCode), indent: str = "  ", width: int = 78
+) -> str:
+    """`  0  ok, or no changes` …, a code a line (wrapped under its text): what `--help` shows."""
+    lines: list[str] = []
+    for code in codes:
+        head = f"{indent}{int(code)}  "
+        lines += textwrap.wrap(
+            code.meaning, width, initial_indent=head, subsequent_indent=" " * len(head)
+        )
+    return "\n".join(lines)

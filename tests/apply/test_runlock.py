@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.lockholder import start_holder
-from videosync.state.runlock import LockHeld, RunLock
+from videosync.errors import LockHeld
+from videosync.state.runlock import RunLock
 
 
 def _hold_in_subprocess(tmp_path: Path) -> subprocess.Popen[str]:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.client.conftest import KEY, ScriptedServer
 from videosync.api.client import SyncVisionClient, VisionClient
-from videosync.errors import AuthError, InvalidRequest, UsageError
+from videosync.errors import AuthError, InvalidRequest, InvalidSetting, LocalFileError
 
 Scripted = Callable[..., tuple[ScriptedServer, SyncVisionClient]]
 
@@ -103,12 +103,12 @@ def test_url_upload_sends_the_url_and_optional_name(scripted: Scripted) -> None:
     assert b"filename=" not in request.content
 
 
-def test_missing_file_is_a_usage_error_and_nothing_is_sent(
+def test_missing_file_is_a_local_file_error_and_nothing_is_sent(
     scripted: Scripted, tmp_path: Path
 ) -> None:
     server, client = scripted(ACCEPTED)
 
-    with pytest.raises(UsageError, match=r"cannot read .*gone\.mp4: No such file or directory"):
+    with pytest.raises(LocalFileError, match=r"cannot read .*gone\.mp4: No such file or directory"):
         client.upload_file(tmp_path / "gone.mp4", name="G", filename="gone.mp4")
     assert server.requests == []
 
@@ -142,5 +142,5 @@ def test_the_key_is_in_no_repr_message_or_log_line(
 def test_client_refuses_a_missing_key_or_a_url_that_is_not_http() -> None:
     with pytest.raises(AuthError, match="no API key was given"):
         VisionClient("https://vision.test", "")
-    with pytest.raises(UsageError, match="'local' is not an http"):
+    with pytest.raises(InvalidSetting, match="'local' is not an http"):
         VisionClient("local", KEY)

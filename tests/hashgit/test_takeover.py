@@ -16,7 +16,8 @@ import pytest
 
 from tests.lockholder import held_by_another_process, start_holder
 from videosync.cli import main
-from videosync.state.runlock import LockHeld, RunLock
+from videosync.errors import LockHeld
+from videosync.state.runlock import RunLock
 
 
 def _hold(tmp_path: Path) -> subprocess.Popen[str]:

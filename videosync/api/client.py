@@ -29,7 +29,6 @@ from typing import IO, Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
 
-from videosync import __version__
 from videosync.api.responses import (
     UploadResult,
     error_for_status,
@@ -51,8 +50,16 @@ from videosync.api.routes import (
     upload_fields,
 )
 from videosync.api.uploadstream import Hasher, UploadStream
-from videosync.errors import AuthError, ConnectionFailed, MalformedResponse, NotFound, UsageError
+from videosync.errors import (
+    AuthError,
+    ConnectionFailed,
+    InvalidSetting,
+    LocalFileError,
+    MalformedResponse,
+    NotFound,
+)
 from videosync.model import RemoteGroup, RemoteVideo
+from videosync.version import __version__
 
 __all__ = ["DEFAULT_API_URL", "RetryPolicy", "SyncVisionClient", "UploadResult", "VisionClient"]
 
@@ -116,7 +123,7 @@ class VisionClient:
             raise AuthError("no API key was given")
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
-            raise UsageError(f"API URL {base_url!r} is not an http(s) URL")
+            raise InvalidSetting(f"API URL {base_url!r} is not an http(s) URL")
         self.base_url = str(url).rstrip("/")
         self.retry = retry or RetryPolicy()
         self._timeout = timeout
@@ -195,7 +202,7 @@ class VisionClient:
         try:
             file = path.open("rb")
         except OSError as exc:
-            raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise LocalFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
         with file:
             stream = UploadStream(file, progress=progress, hasher=hasher)
             # httpx wants an IO[bytes]; the stream offers the part of it httpx uses.

@@ -31,7 +31,7 @@ from videosync.applying.runrecord import RunRecord
 from videosync.applying.uploader import Uploader
 from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.content.localfiles import HashCache, prefixed
-from videosync.errors import ConnectionFailed, NotFound, VideosyncError
+from videosync.errors import ActionFailed, ConnectionFailed, NotFound, VideosyncError
 from videosync.model import RemoteVideo
 from videosync.planning.plan import Action, Plan, Step
 from videosync.state.journal import Journal
@@ -289,14 +289,14 @@ class Applier:
                     if g.name == spec.name and g.group_id not in known
                 ]  # fmt: skip
                 if len(found) > 1:
-                    raise VideosyncError(
+                    raise ActionFailed(
                         f"{len(found)} groups named {spec.name!r} appeared; delete the extra ones"
                     ) from exc
                 if found:
                     made = found[0]
                     break
         else:
-            raise VideosyncError("the group creation's answers were lost every time")
+            raise ActionFailed("the group creation's answers were lost every time")
         group = LockGroup(made.group_id, made.name, dict(made.metadata))
         await self.record.done(intent, groups={action.key: group})
         self._finish(Outcome("created", action.key, "group", made.group_id))
@@ -399,7 +399,7 @@ class Applier:
         assert action.spec is not None and action.moved_from is not None
         old = self.record.videos.get(action.moved_from)
         if old is None:
-            raise VideosyncError(f"{action.moved_from} is no longer recorded; plan again")
+            raise ActionFailed(f"{action.moved_from} is no longer recorded; plan again")
         spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
         entry = replace(old, spec=spec, protect=action.protect)
         await self.record.done(None, videos={action.key: entry, action.moved_from: None})
@@ -409,7 +409,7 @@ class Applier:
         """Record a changed `protect`: nothing is sent."""
         old = self.record.videos.get(action.key)
         if old is None:
-            raise VideosyncError("it is no longer recorded; plan again")
+            raise ActionFailed("it is no longer recorded; plan again")
         entry = replace(old, protect=action.protect)
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("updated", action.key, "video", old.video_id))

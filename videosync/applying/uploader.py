@@ -20,7 +20,7 @@ from videosync.api.uploadstream import Hasher
 from videosync.applying.runrecord import RunRecord
 from videosync.content.git import IdentitiesToRecord
 from videosync.content.localfiles import new_hasher
-from videosync.errors import ApiError, ConnectionFailed, VideosyncError
+from videosync.errors import ActionFailed, ApiError, ConnectionFailed
 from videosync.model import RemoteVideo
 from videosync.state.lockfile import VideoSpec
 from videosync.state.recovery import matches_upload
@@ -107,7 +107,7 @@ class Uploader:
             except ApiError:
                 await self.record.done(intent)  # the server answered no: nothing was created
                 raise
-        raise VideosyncError(
+        raise ActionFailed(
             "the upload's answer was lost every time and no copy was found; "
             "the next run looks again"
         )
@@ -141,7 +141,7 @@ class Uploader:
             if v.video_id not in known and matches_upload(v, key, spec)
         ]  # fmt: skip
         if len(found) > 1:
-            raise VideosyncError(
+            raise ActionFailed(
                 f"{len(found)} unrecorded copies of this entry are on the server; "
                 "delete all but one, then run again"
             )

@@ -15,16 +15,14 @@ if TYPE_CHECKING:
 
 from videosync.cli.plan import rail_options, use_color
 from videosync.cli.root import (
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_PARTIAL,
     Settings,
     api_endpoint,
     api_url_override,
     cli,
+    exit_codes,
     manifest_override,
 )
+from videosync.errors import ExitCode, PlanRefused, UsageError
 
 
 @cli.command("apply")
@@ -66,6 +64,15 @@ from videosync.cli.root import (
 )
 @rail_options
 @click.pass_obj
+@exit_codes(
+    ExitCode.OK,
+    ExitCode.ERROR,
+    ExitCode.BAD_INPUT,
+    ExitCode.LOCK_HELD,
+    ExitCode.REFUSED,
+    ExitCode.PARTIAL,
+    ExitCode.INTERRUPTED,
+)
 def apply_command(
     settings: Settings,
     *,
@@ -93,15 +100,14 @@ def apply_command(
     A run interrupted at any point (Ctrl-C, a crash, kill -9) is finished by the next one,
     without uploading anything twice. The first Ctrl-C lets uploads in flight end.
 
+    Cancelled at the prompt, it exits 1; without a terminal and without --yes, 3.
+
     \b
-    Exit codes: 0 done or nothing to do, 1 error (a stale saved plan, a failed --wait,
-    cancelled at the prompt), 3 bad input or no --yes without a terminal, 4 the lock is
-    held by another apply, 5 refused by a safety rail, 6 some actions failed (the rest
-    were done and recorded; the next run does what is left), 130 interrupted.
+    Exit codes:
+    {exit_codes}
     """
     from videosync.applying.progress import reporter_for
     from videosync.commands.apply import apply
-    from videosync.errors import UsageError
     from videosync.planning.render import render
 
     if planfile is None and not yes and not sys.stdin.isatty():
@@ -140,25 +146,24 @@ def apply_command(
     if done.result is None:
         if not done.confirmed:
             click.echo("Apply cancelled: nothing was changed.", err=True)
-            return EXIT_ERROR
+            return ExitCode.ERROR
         if not quiet:
             click.echo("No changes. The catalog matches the manifest.")
-        return EXIT_OK
+        return ExitCode.OK
     if not quiet or not done.result.ok:
         click.echo(done.result.summary(), err=not done.result.ok)
     if done.wait is not None:
         click.echo(done.wait.describe(done.names or {}), err=not done.wait.ok)
     if done.result.interrupted:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     if done.result.failed:
-        return EXIT_PARTIAL
-    return EXIT_OK if done.ok else EXIT_ERROR
+        return ExitCode.PARTIAL
+    return ExitCode.OK if done.ok else ExitCode.ERROR
 
 
 @contextmanager
 def _show_refused(quiet: bool) -> Iterator[None]:
     """A plan a rail refuses is shown (which entries, why) before the one-line error."""
-    from videosync.errors import PlanRefused
     from videosync.planning.render import render
 
     try:
@@ -209,7 +214,6 @@ def unlock_command(settings: Settings, *, manifest: Path | None, yes: bool) -> i
     process on this machine. Asks on a terminal; --yes for scripts.
     """
     from videosync.content.localfiles import CACHE_DIR_NAME
-    from videosync.errors import UsageError
     from videosync.state.lockfile import lockfile_path
     from videosync.state.runlock import lock_holder, remove_lock
 

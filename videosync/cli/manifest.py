@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    pass
-
-from videosync.cli.root import (
-    EXIT_BAD_INPUT,
-    EXIT_OK,
-    Settings,
-    cli,
-)
+from videosync.cli.root import Settings, cli, exit_codes
+from videosync.errors import ExitCode
 
 
 @cli.command("validate")
@@ -32,6 +24,7 @@ from videosync.cli.root import (
     "--json", "as_json", is_flag=True, help="Print the errors as a JSON list ([] if valid)."
 )
 @click.pass_obj
+@exit_codes(ExitCode.OK, ExitCode.BAD_INPUT)
 def validate_command(
     settings: Settings, *, files: tuple[Path, ...], manifest: Path | None, as_json: bool
 ) -> int:
@@ -41,12 +34,13 @@ def validate_command(
     FILES, when given (as pre-commit does), are checked instead of the -f manifest.
 
     \b
-    Exit codes: 0 valid, 3 invalid.
+    Exit codes:
+    {exit_codes}
     """
     from videosync.commands.validate import errors_json, validate
 
     results = [validate(path) for path in (files or (manifest or settings.manifest,))]
-    exit_code = EXIT_OK if all(result.ok for result in results) else EXIT_BAD_INPUT
+    exit_code = ExitCode.OK if all(result.ok for result in results) else ExitCode.BAD_INPUT
     if as_json:
         click.echo(errors_json(results))
         return exit_code

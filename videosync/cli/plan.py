@@ -5,22 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    pass
-
 from videosync.cli.root import (
-    EXIT_CHANGES,
-    EXIT_OK,
     Settings,
     api_endpoint,
     api_url_override,
     cli,
+    exit_codes,
     manifest_override,
 )
+from videosync.errors import ExitCode
 
 
 def use_color(fmt: str) -> bool:
@@ -95,6 +92,9 @@ def rail_options(command: Any) -> Any:
 )
 @rail_options
 @click.pass_obj
+@exit_codes(
+    ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES, ExitCode.BAD_INPUT, ExitCode.REFUSED
+)
 def plan_command(
     settings: Settings,
     *,
@@ -119,13 +119,13 @@ def plan_command(
     A renamed or moved file (same content and upload attributes, name included) is a
     move: only videosync.lock changes. --format markdown never exceeds 65,000 characters.
 
+    A plan a safety rail refuses is still printed, with the reason, and exits 5.
+
     \b
-    Exit codes: 0 success (with --detailed-exitcode: no changes), 2 changes found with
-    --detailed-exitcode, 1 error, 3 bad input, 5 refused by a safety rail (the plan is
-    still printed, with the reason).
+    Exit codes:
+    {exit_codes}
     """
     from videosync.commands.plan import make_plan
-    from videosync.errors import PlanRefused
     from videosync.planning.render import render
 
     with api_endpoint(settings, manifest, api_url) as (url, key):
@@ -141,13 +141,12 @@ def plan_command(
         )
     fmt = "json" if as_json else fmt
     click.echo(render(run.plan, fmt, color=use_color(fmt)), nl=False)
-    if not run.plan.applicable:
-        raise PlanRefused("the plan cannot be applied: " + "; ".join(run.plan.problems))
+    run.plan.require_applicable()
     if out is not None:
         run.plan.save(out)
         if settings.verbosity >= 0:
             click.echo(f"Saved the plan to {out}: `videosync apply {out}` applies it.", err=True)
-    return EXIT_CHANGES if detailed_exitcode and run.plan.has_changes else EXIT_OK
+    return ExitCode.CHANGES if detailed_exitcode and run.plan.has_changes else ExitCode.OK
 
 
 @cli.command("status")

@@ -11,33 +11,17 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
 import click
 
-from videosync import __version__
-from videosync.errors import VideosyncError
-
-if TYPE_CHECKING:
-    pass
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_CHANGES = 2
-EXIT_BAD_INPUT = 3
-EXIT_LOCK_HELD = 4
-"""Another run holds the lock (runlock.LockHeld and local.LocalEmulatorBusy carry it)."""
-EXIT_REFUSED = 5
-"""A safety rail or guard refused the plan (errors.PlanRefused carries it)."""
-EXIT_PARTIAL = 6
-"""Some actions failed; the others were done and recorded."""
-EXIT_INTERRUPTED = 130
-
-DEFAULT_API_URL = "https://vision-agent.api.reka.ai"
+from videosync.api.routes import DEFAULT_API_URL
+from videosync.errors import ExitCode, VideosyncError, exit_code_lines
+from videosync.version import __version__
 
 
 @dataclass
@@ -64,9 +48,17 @@ def api_endpoint(
         yield url, settings.api_key
         return
 
+    path = manifest or settings.manifest
+    if not path.is_file():
+        # No manifest, no emulator (nor a .videosync/ left in a stray folder): the loader
+        # raises the error it gives for any command, exit 3.
+        from videosync.manifest.loader import load_manifest
+
+        load_manifest(path)
+    # Lazy: the emulator pulls in uvicorn, Starlette and PyAV, which nothing else needs.
     from videosync.emulator.local import local_endpoint
 
-    with local_endpoint(manifest or settings.manifest) as local:
+    with local_endpoint(path) as local:
         yield local.url, local.api_key
 
 
@@ -81,6 +73,22 @@ manifest_override = click.option(
 api_url_override = click.option(
     "--api-url", default=None, help="Vision API base URL (same as the global --api-url)."
 )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exit_codes(*codes: ExitCode) -> Callable[[F], F]:
+    """Write the lines of `codes` from the one table (`videosync.errors`) into the
+    command's help, where its docstring says `{exit_codes}` (under a `\\b` line)."""
+
+    def document(command: F) -> F:
+        # The docstring's own indentation (4) plus 2: click dedents it, then indents by 2.
+        lines = exit_code_lines(codes, indent=" " * 6, width=82)
+        command.__doc__ = (command.__doc__ or "").replace("    {exit_codes}", lines)
+        return command
+
+    return document
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -117,6 +125,7 @@ def _configure_logging(verbosity: int) -> None:
 @click.option("-v", "--verbose", count=True, help="More output; -v also shows tracebacks.")
 @click.option("-q", "--quiet", count=True, help="Less output: errors only.")
 @click.pass_context
+@exit_codes(*ExitCode)
 def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: int) -> None:
     """videosync keeps a Vision API video catalog equal to a YAML manifest.
 
@@ -133,15 +142,7 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
 
     \b
     Exit codes (plan, apply; CI can branch on them):
-      0  ok, or no changes
-      1  error (API, network, a stale saved plan, a failed --wait)
-      2  changes found (plan --detailed-exitcode)
-      3  bad input: manifest, lockfile or arguments (nothing was sent)
-      4  the lock is held by another apply
-      5  refused by a safety rail: --max-delete, --max-delete-percent, an empty
-         manifest (--allow-empty), protected entries (--allow-protected)
-      6  partial failure: some actions failed, the rest were done and recorded
-      130  interrupted (Ctrl-C)
+    {exit_codes}
     """
     verbosity = verbose - quiet
     _configure_logging(verbosity)
@@ -163,15 +164,15 @@ def main(argv: list[str] | None = None) -> None:
         rc = cli.main(args=argv, prog_name="videosync", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_BAD_INPUT)
+        sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except VideosyncError as exc:
         if verbose:
             traceback.print_exc()
@@ -184,6 +185,6 @@ def main(argv: list[str] | None = None) -> None:
             f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
             err=True,
         )
-        sys.exit(EXIT_ERROR)
+        sys.exit(ExitCode.ERROR)
     # Commands return their exit code (an int) or None for success.
-    sys.exit(rc if isinstance(rc, int) else EXIT_OK)
+    sys.exit(rc if isinstance(rc, int) else ExitCode.OK)

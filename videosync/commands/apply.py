@@ -21,7 +21,6 @@ from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
 from videosync.content.localfiles import CACHE_DIR_NAME
-from videosync.errors import PlanRefused
 from videosync.planning.plan import Plan, check_fingerprints
 from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.journal import Journal
@@ -94,10 +93,7 @@ def apply(
             assert plan.fingerprints is not None
             check_fingerprints(saved, plan.fingerprints)
             plan = saved
-        if not plan.applicable:
-            raise PlanRefused(
-                "the plan cannot be applied: " + "; ".join(plan.problems), plan=plan
-            )
+        plan.require_applicable()
         _save_recovered(run)
         if not plan.has_changes:
             return ApplyRun(plan, None)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
-from videosync.errors import UsageError
+from videosync.errors import InvalidSetting, UsageError
 from videosync.gcpause import collector_paused
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.planning.plan import (
@@ -59,9 +59,9 @@ class PlanRun:
 
 
 def require_api_key(api_key: str | None) -> str:
-    """The key, or a `UsageError` (exit 3) telling the user where to put one."""
+    """The key, or an `InvalidSetting` (exit 3) telling the user where to put one."""
     if not api_key:
-        raise UsageError(
+        raise InvalidSetting(
             "no API key: set REKA_API_KEY (or VIDEOSYNC_API_KEY), "
             "or use --api-url local for the embedded emulator"
         )
@@ -71,7 +71,7 @@ def require_api_key(api_key: str | None) -> str:
 def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     """List the whole catalog: one call for the videos, one for the groups."""
     if api_url == "local":
-        raise UsageError(
+        raise InvalidSetting(
             "api_url 'local' is resolved by the command line: in Python, serve the emulator "
             "with videosync.emulator.local.local_endpoint(manifest) and pass its url and api_key"
         )

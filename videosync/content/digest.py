@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
-from videosync.errors import UsageError
+from videosync.errors import GitLfsPointer
 
 __all__ = [
     "ALGORITHM",
@@ -161,7 +161,7 @@ def _refuse_lfs_pointer(first: bytes) -> None:
     from videosync.content.git import parse_lfs_pointer
 
     if parse_lfs_pointer(first) is not None:
-        raise UsageError(
+        raise GitLfsPointer(
             "the file is a git-LFS pointer, not the video it stands for; "
             "fetch the media (git lfs pull) and apply again"
         )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from videosync.errors import UsageError
+from videosync.errors import GitLfsPointer
 
 if TYPE_CHECKING:
     from videosync.state.lockfile import LockEntry
@@ -124,7 +124,7 @@ def settle_from_git(
     `git_oid`, or is a git-LFS pointer naming the recorded sha256 and size. When the
     working file is that pointer itself (an LFS checkout without `git lfs pull`), the
     content it stands for is what counts; a pointer naming other content is refused
-    (`UsageError`): planned as it is, it would replace the video with 130 bytes of text.
+    (`GitLfsPointer`, exit 3): planned as it is, it would replace the video with 130 bytes of text.
     """
     relative = {key: _relative(path, root) for key, path, _ in files}
     known = tracked_identities(root, [rel for rel in relative.values() if rel is not None])
@@ -146,7 +146,7 @@ def settle_from_git(
             ):
                 out[key] = Settled(lfs_size, entry.hash)
                 continue
-            raise UsageError(
+            raise GitLfsPointer(
                 f"{path}: a git-LFS pointer, not the video it stands for; "
                 "fetch the media (git lfs pull) and plan again"
             )

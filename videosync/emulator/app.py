@@ -16,7 +16,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
-from videosync import __version__
 from videosync.emulator import groups, videos
 from videosync.emulator.config import EmulatorConfig
 from videosync.emulator.faults import (
@@ -31,6 +30,7 @@ from videosync.emulator.requestlog import RequestLogMiddleware, logger
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import Store
+from videosync.version import __version__
 
 __all__ = ["build_app"]
 

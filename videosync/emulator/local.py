@@ -13,16 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import filelock
-
 from videosync.content.localfiles import CACHE_DIR_NAME, make_cache_dir
-from videosync.errors import UsageError, VideosyncError
+from videosync.emulator.config import EmulatorConfig
+from videosync.emulator.server import start_emulator
+from videosync.errors import DataDirBusy, LocalEmulatorBusy
 
 __all__ = [
     "LOCAL",
     "LOCAL_API_KEY",
     "Endpoint",
-    "LocalEmulatorBusy",
     "local_data_dir",
     "local_endpoint",
 ]
@@ -42,24 +41,6 @@ class Endpoint:
     api_key: str
 
 
-class LocalEmulatorBusy(VideosyncError):
-    """Another process serves the embedded emulator's data dir (one emulator per dir)."""
-
-    # The same situation as another run holding the lockfile's lock (runlock.LockHeld), so
-    # the same exit code: 4, "the lock is held by another run".
-    exit_code = 4
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return (
-            f"--api-url local: {self.data_dir} is in use by another videosync run "
-            "(or a `videosync emulator` on that folder); wait for it to finish and try again"
-        )
-
-
 def local_data_dir(manifest_path: Path) -> Path:
     """The embedded emulator's data dir for the manifest at `manifest_path`."""
     return manifest_path.absolute().parent / CACHE_DIR_NAME / "local"
@@ -71,24 +52,13 @@ def local_endpoint(manifest_path: Path, *, index_delay: float = 0.0) -> Iterator
 
     Raises `LocalEmulatorBusy` when another run already serves the same data dir.
     """
-    # The emulator pulls in uvicorn, Starlette and PyAV: imported only when asked for.
-    from videosync.emulator import EmulatorConfig, start_emulator
-
-    if not manifest_path.is_file():
-        # No manifest, no emulator (nor a .videosync/ left in a stray folder): the loader
-        # raises the error it gives for any command, exit 3.
-        from videosync.manifest.loader import load_manifest
-
-        load_manifest(manifest_path)
     data_dir = local_data_dir(manifest_path)
     data_dir.mkdir(parents=True, exist_ok=True)
     make_cache_dir(data_dir.parent)
     config = EmulatorConfig(data_dir=data_dir, open=True, index_delay=index_delay)
     try:
         emulator = start_emulator(config)
-    except UsageError as exc:
-        if isinstance(exc.__cause__, filelock.Timeout):
-            raise LocalEmulatorBusy(data_dir) from exc
-        raise
+    except DataDirBusy as exc:
+        raise LocalEmulatorBusy(data_dir) from exc
     with emulator:
         yield Endpoint(emulator.url, LOCAL_API_KEY)

@@ -23,7 +23,7 @@ from typing import Any
 
 import filelock
 
-from videosync.errors import UsageError
+from videosync.errors import DataDirBusy
 
 __all__ = ["GroupRecord", "Store", "VideoRecord", "open_store"]
 
@@ -340,9 +340,7 @@ def open_store(data_dir: Path) -> Store:
     try:
         lock.acquire()
     except filelock.Timeout as exc:
-        raise UsageError(
-            f"{data_dir} is in use by another emulator: stop it, or give another --data-dir"
-        ) from exc
+        raise DataDirBusy(data_dir) from exc
     (data_dir / "videos").mkdir(exist_ok=True)
     (data_dir / "tmp").mkdir(exist_ok=True)
     try:

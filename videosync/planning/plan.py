@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from videosync.content.localfiles import LocalFileState
-from videosync.errors import LockError, StalePlan, UsageError
+from videosync.errors import PlanFileError, PlanRefused, StalePlan
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.state.lockfile import VideoSpec, schema_error, write_atomic
 
@@ -233,6 +233,13 @@ class Plan:
     def applicable(self) -> bool:
         return not self.problems
 
+    def require_applicable(self) -> None:
+        """Raise `PlanRefused` (exit 5), carrying this plan, when a guard or rail refuses it."""
+        if self.problems:
+            raise PlanRefused(
+                "the plan cannot be applied: " + "; ".join(self.problems), plan=self
+            )
+
     @property
     def changes(self) -> tuple[Action, ...]:
         """The actions that change something (everything but `noop`)."""
@@ -324,24 +331,24 @@ class Plan:
         try:
             write_atomic(path, self.to_json().encode("utf-8"))
         except OSError as exc:
-            raise UsageError(f"{path}: cannot write the plan file: {exc.strerror}") from exc
+            raise PlanFileError(f"{path}: cannot write the plan file: {exc.strerror}") from exc
 
     @classmethod
     def load(cls, path: Path) -> Plan:
-        """Read a plan file written by `plan --out`; `LockError` (exit 3) if it is not one."""
+        """Read a plan file written by `plan --out`; `PlanFileError` (exit 3) if it is not one."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise LockError(f"{path}: cannot read the plan file: {exc.strerror}") from exc
+            raise PlanFileError(f"{path}: cannot read the plan file: {exc.strerror}") from exc
         except ValueError:
-            raise LockError(
+            raise PlanFileError(
                 f"{path}: not a videosync plan file (not JSON); run `videosync plan --out` again"
             ) from None
         if isinstance(data, dict) and data.get("format_version", 0) > PLAN_FORMAT_VERSION:
-            raise LockError(f"{path}: the plan was written by a newer videosync; upgrade it")
+            raise PlanFileError(f"{path}: the plan was written by a newer videosync; upgrade it")
         error = schema_error("plan", data)
         if error is not None:
-            raise LockError(
+            raise PlanFileError(
                 f"{path}: not a valid plan file {error}; run `videosync plan --out` again"
             )
         return cls.from_dict(data)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from videosync.errors import LockError
+from videosync.errors import JournalError
 from videosync.state.lockfile import write_atomic
 
 __all__ = ["Journal"]
@@ -53,7 +53,9 @@ class Journal:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise LockError(f"{self.path}: cannot read the apply journal: {exc.strerror}") from exc
+            raise JournalError(
+                f"{self.path}: cannot read the apply journal: {exc.strerror}"
+            ) from exc
         lines = data.split(b"\n")
         out: list[dict[str, Any]] = []
         for number, raw in enumerate(lines, start=1):
@@ -64,7 +66,7 @@ class Journal:
             except ValueError:
                 if number == len(lines):  # no newline after it: the write was cut short
                     break
-                raise LockError(
+                raise JournalError(
                     f"{self.path}:{number}: the apply journal is corrupt; move it aside and run "
                     "`videosync plan` to see what the catalog needs"
                 ) from None

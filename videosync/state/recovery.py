@@ -32,7 +32,7 @@ from videosync.content.localfiles import (
     LocalFileState,
     local_file_states,
 )
-from videosync.errors import LockError
+from videosync.errors import JournalError
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.planning.plan import GroupSpec
 from videosync.state.journal import Journal
@@ -209,7 +209,7 @@ def replay(records: Sequence[Mapping[str, Any]], lockfile: Lockfile, where: str 
                     else:
                         groups[ref] = LockGroup(value["group_id"], value["name"], value["metadata"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise LockError(
+        raise JournalError(
             f"{where or 'the apply journal'}: a record is unreadable ({exc!r}); move the journal "
             "aside and run `videosync plan` to see what the catalog needs"
         ) from None

@@ -30,11 +30,10 @@ from types import TracebackType
 import filelock
 
 from videosync.content.localfiles import make_cache_dir
-from videosync.errors import UsageError, VideosyncError
+from videosync.errors import LockHeld, UsageError
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
-    "LockHeld",
     "LockHolder",
     "RunLock",
     "lock_holder",
@@ -100,22 +99,8 @@ class LockHolder:
         return self.host == _this_host() and not _pid_alive(self.pid)
 
 
-class LockHeld(VideosyncError):
-    """Another videosync run holds the lock for this lockfile (exit code 4)."""
-
-    exit_code = 4
-
-    def __init__(self, lockfile: Path, holder: LockHolder | None) -> None:
-        self.lockfile = lockfile
-        self.holder = holder
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        who = self.holder.describe() if self.holder else "a process that left no note"
-        return (
-            f"{self.lockfile.name} is locked by another videosync run: {who}; "
-            "wait for it to finish and try again"
-        )
+def _described(holder: LockHolder | None) -> str | None:
+    return holder.describe() if holder else None
 
 
 def _read_note(path: Path) -> LockHolder | None:
@@ -199,7 +184,7 @@ class RunLock:
     def _break_stale(self, holder: LockHolder | None, exc: filelock.Timeout) -> None:
         """The OS lock is held: only a silent holder on another host is taken over."""
         if holder is None or not self._stale_elsewhere(holder):
-            raise LockHeld(self.lockfile, holder) from exc
+            raise LockHeld(self.lockfile, _described(holder)) from exc
         log.warning(_takeover_message(holder, f"no sign of life for over {self._timeout:.0f} s"))
         # Its lock lives on the old file's inode: a new file is a new lock.
         self._lock_path.unlink(missing_ok=True)
@@ -207,7 +192,7 @@ class RunLock:
         try:
             self._lock.acquire()
         except filelock.Timeout as again:  # another run broke it first
-            raise LockHeld(self.lockfile, self.holder()) from again
+            raise LockHeld(self.lockfile, _described(self.holder())) from again
         self.took_over = holder
 
     def _check_left(self, holder: LockHolder | None) -> None:
@@ -225,7 +210,7 @@ class RunLock:
         else:
             # The lock of another host may be invisible from here: a fresh note is a run.
             self._lock.release()
-            raise LockHeld(self.lockfile, holder)
+            raise LockHeld(self.lockfile, _described(holder))
         log.warning(_takeover_message(holder, why))
         self.took_over = holder
 
