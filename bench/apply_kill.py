@@ -27,7 +27,7 @@ from tests.apply.churn import churn, kill_at_random_instant
 from videosync.api.client import SyncVisionClient
 from videosync.manifest.loader import load_manifest
 from videosync.state.lockfile import load_lockfile, lockfile_path
-from videosync.state.recovery import journal_path
+from videosync.workdir import journal_path
 
 
 def converged(manifest: Path, url: str, key: str) -> str | None:

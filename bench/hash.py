@@ -27,7 +27,7 @@ import blake3
 from bench.measure import GiB, MiB, make_file, ratio
 from tests.hashgit.fakelfs import git_config
 from videosync.content.localfiles import HashCache, ReadCounter, hash_file, local_file_states
-from videosync.state.lockfile import LockEntry, Source, VideoSpec
+from videosync.model import LockEntry, Source, VideoSpec
 
 
 def _tool(name: str) -> str:

@@ -31,16 +31,9 @@ from videosync.api.client import SyncVisionClient
 from videosync.commands.plan import PlanRun, fetch_remote, make_plan
 from videosync.content.localfiles import BYTES_READ, HashCache, local_file_states
 from videosync.manifest.loader import load_manifest
+from videosync.model import LockEntry, Lockfile, Source, VideoSpec
 from videosync.planning.planner import compute_plan
-from videosync.state.lockfile import (
-    LockEntry,
-    Lockfile,
-    Source,
-    VideoSpec,
-    load_lockfile,
-    lockfile_path,
-    save_lockfile,
-)
+from videosync.state.lockfile import load_lockfile, lockfile_path, save_lockfile
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")

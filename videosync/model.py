@@ -1,23 +1,43 @@
 """The plain values that flow between the manifest, the lockfile, the API and the planner.
 
-Data flows one way: manifest → desired (`DesiredVideo`, `DesiredGroup`), API → remote
-(`RemoteVideo`, `RemoteGroup`), lockfile → recorded. All frozen, all typed, no I/O.
+Data flows one way: manifest → desired (`DesiredVideo`, `DesiredGroup`, `DesiredState`),
+API → remote (`RemoteVideo`, `RemoteGroup`, `RemoteState`), lockfile → recorded
+(`Lockfile` of `LockEntry` and `LockGroup`). All frozen, all typed, no I/O; the
+conventions they share (start timestamps, the key of a replaced copy) live beside them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "DEFAULT_GROUP",
+    "LOCKFILE_VERSION",
+    "Desired",
     "DesiredGroup",
+    "DesiredState",
     "DesiredVideo",
+    "GroupSpec",
     "Location",
+    "LockEntry",
+    "LockGroup",
+    "Lockfile",
     "RemoteGroup",
+    "RemoteState",
     "RemoteVideo",
+    "Source",
+    "VideoSpec",
+    "format_start",
+    "is_orphan_key",
+    "orphan_key",
+    "parse_start",
+    "parse_utc",
+    "start_to_ms",
+    "utc_now",
 ]
 
 DEFAULT_GROUP = "default"
@@ -78,6 +98,26 @@ class DesiredVideo:
     location: Location | None = field(default=None, compare=False)
 
 
+class DesiredState(Protocol):
+    """What the planner reads of a manifest (`videosync.manifest.loader.Manifest` is one)."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def videos(self) -> Sequence[DesiredVideo]: ...
+    @property
+    def groups(self) -> Sequence[DesiredGroup]: ...
+
+
+@dataclass(frozen=True)
+class Desired:
+    """A desired state from plain values (tests, library callers without a manifest file)."""
+
+    root: Path
+    videos: Sequence[DesiredVideo]
+    groups: Sequence[DesiredGroup] = ()
+
+
 @dataclass(frozen=True)
 class RemoteVideo:
     """A video as the API lists it (`api/NOTES.md`, "The Video object")."""
@@ -106,3 +146,233 @@ class RemoteGroup:
     metadata: dict[str, Any] = field(default_factory=dict)
     created_at: str | None = None
     updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoteState:
+    """The catalog as listed at the start of a run."""
+
+    videos: tuple[RemoteVideo, ...]
+    groups: tuple[RemoteGroup, ...]
+
+
+# --- recorded state: what the lockfile holds --------------------------------------------
+
+LOCKFILE_VERSION = 2
+"""Version 2: content hashes are `blake3:`, and entries may carry `git_oid` and `sha256`.
+
+A version 1 lockfile (`sha256:` hashes, no git identities) is read as it is; its entries keep
+their sha256 until they are next uploaded (hashing.py), and it is written back as version 2.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where an upload's bytes come from: a path relative to the manifest's folder, or a URL."""
+
+    path: str | None = None
+    """POSIX path relative to the manifest's folder (never absolute)."""
+    url: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        return {"path": self.path} if self.path is not None else {"url": self.url or ""}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, str]) -> Source:
+        return cls(path=data["path"]) if "path" in data else cls(url=data["url"])
+
+    def __str__(self) -> str:
+        return self.path if self.path is not None else f"{self.url}"
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSpec:
+    """The attributes a video is uploaded with; the API cannot change them afterwards."""
+
+    name: str
+    group: str
+    """The manifest's group: `default`, a UUID, or a name under `groups:`."""
+    group_id: str | None
+    """The group the upload goes to; None while a managed group is still to be created."""
+    start: str | None
+    """Absolute start timestamp, ISO 8601 in UTC (`format_start`)."""
+    index: bool
+    thumbnails: bool
+    source: Source
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "group": self.group,
+            "group_id": self.group_id,
+            "start": self.start,
+            "index": self.index,
+            "thumbnails": self.thumbnails,
+            "source": self.source.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> VideoSpec:
+        return cls(
+            name=data["name"],
+            group=data["group"],
+            group_id=data["group_id"],
+            start=data["start"],
+            index=data["index"],
+            thumbnails=data["thumbnails"],
+            source=Source.from_json(data["source"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """One uploaded video, under its manifest key."""
+
+    video_id: str
+    spec: VideoSpec
+    size: int | None
+    """Bytes of the local file uploaded; None for URL entries."""
+    hash: str | None
+    """`blake3:<hex>` (`sha256:<hex>` in entries from version 1) of the file uploaded; None
+    for URL entries."""
+    uploaded_at: str | None = None
+    protect: bool = False
+    git_oid: str | None = None
+    """The git blob id of the bytes uploaded (`git hash-object FILE`), when known: a plan in
+    a git checkout takes an unmodified tracked file with this blob as unchanged unread."""
+    sha256: str | None = None
+    """The sha256 hex of the bytes uploaded, when known: what a git-LFS pointer names."""
+
+    def __post_init__(self) -> None:
+        # A digest from the hasher (`hashing.ContentDigest`) carries the git identities of
+        # the same bytes: every place that records a hash records them with it.
+        if self.hash is not None and type(self.hash) is not str:
+            git_oid = getattr(self.hash, "git_oid", None)
+            sha256 = getattr(self.hash, "sha256", None)
+            object.__setattr__(self, "hash", str.__str__(self.hash))
+            if self.git_oid is None:
+                object.__setattr__(self, "git_oid", git_oid)
+            if self.sha256 is None:
+                object.__setattr__(self, "sha256", sha256)
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.spec.to_json()
+        out.update(
+            video_id=self.video_id,
+            size=self.size,
+            hash=self.hash,
+            uploaded_at=self.uploaded_at,
+            protect=self.protect,
+        )
+        # Only where known: a version 1 entry or a URL entry has neither.
+        if self.git_oid is not None:
+            out["git_oid"] = self.git_oid
+        if self.sha256 is not None:
+            out["sha256"] = self.sha256
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LockEntry:
+        return cls(
+            video_id=data["video_id"],
+            spec=VideoSpec.from_json(data),
+            size=data["size"],
+            hash=data["hash"],
+            uploaded_at=data["uploaded_at"],
+            protect=data["protect"],
+            git_oid=data.get("git_oid"),
+            sha256=data.get("sha256"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LockGroup:
+    """A managed group videosync created, under the name the manifest gives it."""
+
+    group_id: str
+    name: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"group_id": self.group_id, "name": self.name, "metadata": dict(self.metadata)}
+
+
+@dataclass(frozen=True, slots=True)
+class Lockfile:
+    """The recorded state: what the last apply left on the server, by manifest key."""
+
+    videos: Mapping[str, LockEntry] = field(default_factory=dict)
+    groups: Mapping[str, LockGroup] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": LOCKFILE_VERSION,
+            "videos": {key: entry.to_json() for key, entry in self.videos.items()},
+            "groups": {ref: group.to_json() for ref, group in self.groups.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSpec:
+    """The attributes of a managed group: what `create` sends and `update` sets."""
+
+    name: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "metadata": dict(self.metadata)}
+
+
+_ORPHAN_MARK = " (replaced copy "
+
+
+def orphan_key(key: str, video_id: str) -> str:
+    """The lockfile key of a replace's old copy still to delete.
+
+    A replace records its new copy under the entry's key and keeps the old copy under this
+    key, which no manifest has, so the next plan deletes it: a crash between the upload and
+    the delete neither leaks the old copy nor deletes the new one.
+    """
+    return f"{key}{_ORPHAN_MARK}{video_id})"
+
+
+def is_orphan_key(key: str) -> bool:
+    """Whether `key` is one `orphan_key` made (a replaced copy, not a managed entry)."""
+    return key.endswith(")") and _ORPHAN_MARK in key
+
+
+# --- timestamps ---------------------------------------------------------------------------
+
+def format_start(when: datetime) -> str:
+    """A start timestamp as the lockfile and the plan write it: ISO 8601, UTC, `Z`.
+
+    Milliseconds are kept when present, since the API stores milliseconds.
+    """
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    utc = when.astimezone(timezone.utc)
+    spec = "milliseconds" if utc.microsecond else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def parse_start(start: str) -> datetime:
+    """The timezone-aware datetime of a `format_start` timestamp."""
+    return datetime.fromisoformat(start.removesuffix("Z")).replace(tzinfo=timezone.utc)
+
+
+def start_to_ms(start: str) -> int:
+    """Milliseconds since the epoch of a `format_start` timestamp (how the API reports it)."""
+    return round(parse_start(start).timestamp() * 1000)
+
+
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_now() -> str:
+    """Now, as videosync records when something happened: `2025-04-12T19:05:45Z`."""
+    return datetime.now(timezone.utc).strftime(_UTC_FORMAT)
+
+
+def parse_utc(text: str) -> datetime:
+    """The time `utc_now` wrote (`ValueError` for anything else)."""
+    return datetime.strptime(text, _UTC_FORMAT).replace(tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
-__all__ = ["load_schema", "schema_file", "schema_validator"]
+__all__ = ["load_schema", "schema_error", "schema_file", "schema_validator"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -38,3 +38,13 @@ def load_schema(name: str) -> dict[str, Any]:
 def schema_validator(name: str) -> jsonschema_rs.Validator:
     """Schema `name` compiled once (jsonschema-rs checks 100k manifest entries in ~15 ms)."""
     return jsonschema_rs.validator_for(load_schema(name))
+
+
+def schema_error(name: str, data: Any) -> str | None:
+    """`at PATH: MESSAGE` for the first place `data` breaks schema `name`, or None if valid."""
+    validator = schema_validator(name)
+    if validator.is_valid(data):
+        return None
+    first = min(validator.iter_errors(data), key=lambda e: [str(p) for p in e.instance_path])
+    at = "/".join(str(p) for p in first.instance_path) or "(top level)"
+    return f"at {at}: {first.message}"

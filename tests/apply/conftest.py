@@ -17,8 +17,8 @@ from videosync.api.client import SyncVisionClient
 from videosync.cli import main
 from videosync.emulator import RunningEmulator
 from videosync.manifest.loader import load_manifest
-from videosync.model import RemoteVideo
-from videosync.state.lockfile import Lockfile, load_lockfile, lockfile_path
+from videosync.model import Lockfile, RemoteVideo
+from videosync.state.lockfile import load_lockfile, lockfile_path
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

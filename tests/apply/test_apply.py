@@ -16,7 +16,7 @@ from tests.conftest import API_KEY
 from videosync.api.client import SyncVisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.state.lockfile import load_lockfile, lockfile_path
-from videosync.state.recovery import journal_path
+from videosync.workdir import journal_path
 
 
 class RequestLog(list[str]):

@@ -18,7 +18,7 @@ from tests.apply.conftest import assert_converged, child_env, command, remote_vi
 from tests.conftest import API_KEY
 from videosync.emulator import RunningEmulator
 from videosync.state.lockfile import load_lockfile, lockfile_path
-from videosync.state.recovery import journal_path
+from videosync.workdir import journal_path
 
 
 @pytest.mark.slow

@@ -15,9 +15,10 @@ from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
 from videosync.api.client import SyncVisionClient
 from videosync.emulator import RunningEmulator
-from videosync.state.journal import Journal
+from videosync.model import orphan_key, utc_now
+from videosync.state.journal import Journal, UploadIntent
 from videosync.state.lockfile import load_lockfile, lockfile_path
-from videosync.state.recovery import UploadIntent, journal_path, orphan_key, utc_now
+from videosync.workdir import journal_path
 
 
 def _journal_intent(catalog: Path, key: str, *, replaces: str | None, at: str = "x") -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.gitops.conftest import EXAMPLE_VIDEOS, NO_KEY_MESSAGE, run
-from videosync.emulator.local import local_data_dir, local_endpoint
+from videosync.emulator.local import local_endpoint
+from videosync.workdir import local_data_dir
 
 
 def test_first_run_plans_applies_and_then_has_nothing_to_do(

@@ -14,7 +14,8 @@ from tests.conftest import API_KEY
 from tests.hashgit.fakelfs import git_config, pointer_for
 from videosync.api.client import SyncVisionClient
 from videosync.cli import main
-from videosync.content.git import parse_lfs_pointer, tracked_identities
+from videosync.content.git import tracked_identities
+from videosync.content.lfs import parse_lfs_pointer
 from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
 from videosync.state.lockfile import load_lockfile

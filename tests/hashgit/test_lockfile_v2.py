@@ -12,14 +12,8 @@ import pytest
 
 from videosync.content.localfiles import HashCache, ReadCounter
 from videosync.errors import LockError
-from videosync.state.lockfile import (
-    LockEntry,
-    Lockfile,
-    Source,
-    VideoSpec,
-    dumps_lockfile,
-    parse_lockfile,
-)
+from videosync.model import LockEntry, Lockfile, Source, VideoSpec
+from videosync.state.lockfile import dumps_lockfile, parse_lockfile
 
 SPEC = VideoSpec("Clip", "default", "default", None, True, False, Source(path="clip.mp4"))
 

@@ -13,7 +13,8 @@ from tests.conftest import API_KEY
 from videosync.cli import main
 from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.emulator import RunningEmulator
-from videosync.state.lockfile import LockEntry, load_lockfile
+from videosync.model import LockEntry
+from videosync.state.lockfile import load_lockfile
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -12,16 +12,8 @@ from pathlib import Path
 from videosync.api.client import SyncVisionClient
 from videosync.content.localfiles import hash_file
 from videosync.manifest.loader import load_manifest
-from videosync.state.lockfile import (
-    LockEntry,
-    Lockfile,
-    LockGroup,
-    Source,
-    VideoSpec,
-    format_start,
-    lockfile_path,
-    save_lockfile,
-)
+from videosync.model import LockEntry, Lockfile, LockGroup, Source, VideoSpec, format_start
+from videosync.state.lockfile import lockfile_path, save_lockfile
 
 MANIFEST = """\
 version: 1

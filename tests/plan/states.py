@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.model import (
+    Desired,
+    DesiredGroup,
+    DesiredVideo,
+    LockEntry,
+    Lockfile,
+    LockGroup,
+    RemoteGroup,
+    RemoteVideo,
+    Source,
+    VideoSpec,
+)
 from videosync.planning.plan import Plan
-from videosync.planning.planner import Desired, compute_plan
-from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, Source, VideoSpec
+from videosync.planning.planner import compute_plan
 
 ROOT = Path("/catalog")
 H1 = "sha256:" + "1a2b3c4d" * 8

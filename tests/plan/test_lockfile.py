@@ -12,16 +12,8 @@ import pytest
 
 from tests.plan.states import entry, video
 from videosync.errors import LockError
-from videosync.state.lockfile import (
-    Lockfile,
-    LockGroup,
-    dumps_lockfile,
-    format_start,
-    load_lockfile,
-    lockfile_path,
-    save_lockfile,
-    start_to_ms,
-)
+from videosync.model import Lockfile, LockGroup, format_start, start_to_ms
+from videosync.state.lockfile import dumps_lockfile, load_lockfile, lockfile_path, save_lockfile
 
 SAMPLE = Lockfile(
     videos=dict(

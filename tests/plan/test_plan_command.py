@@ -18,7 +18,7 @@ from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
 from videosync.errors import StalePlan
 from videosync.planning.plan import Plan, check_fingerprints
-from videosync.state.lockfile import schema_error
+from videosync.schemas import schema_error
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -18,18 +18,22 @@ from hypothesis import strategies as st
 
 from tests.plan.states import ROOT
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.planning.plan import Plan
-from videosync.planning.planner import Desired, compute_plan
-from videosync.state.lockfile import (
+from videosync.model import (
+    Desired,
+    DesiredGroup,
+    DesiredVideo,
     LockEntry,
     Lockfile,
     LockGroup,
+    RemoteGroup,
+    RemoteVideo,
     Source,
     VideoSpec,
-    schema_error,
     start_to_ms,
 )
+from videosync.planning.plan import Plan
+from videosync.planning.planner import compute_plan
+from videosync.schemas import schema_error
 
 KEYS = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "https://x.test/u1.mp4", "https://x.test/u2.mp4"]
 NAMES = ["One", "Two"]

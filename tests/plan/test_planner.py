@@ -22,9 +22,16 @@ from tests.plan.states import (
     video,
 )
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
+from videosync.model import (
+    DesiredGroup,
+    DesiredVideo,
+    Lockfile,
+    LockGroup,
+    RemoteGroup,
+    RemoteVideo,
+    Source,
+)
 from videosync.planning.plan import Change
-from videosync.state.lockfile import Lockfile, LockGroup, Source
 
 A = video("a.mp4")
 U = video("https://example.com/k.mp4", url="https://example.com/k.mp4", name="Keynote")

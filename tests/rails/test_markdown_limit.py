@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from videosync.model import Source, VideoSpec
 from videosync.planning.plan import Action, Plan
 from videosync.planning.render import MARKDOWN_LIMIT, render_markdown
-from videosync.state.lockfile import Source, VideoSpec
 
 SPEC = VideoSpec("clip", "default", "default", None, True, False, Source(path="x.mp4"))
 

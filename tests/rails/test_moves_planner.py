@@ -6,9 +6,8 @@ from typing import Any
 
 from tests.plan.states import H2, SIZE, entry, lock, plan_of, remote, video
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredVideo
-from videosync.planning.planner import move_candidates
-from videosync.state.lockfile import Lockfile
+from videosync.model import DesiredVideo, Lockfile
+from videosync.planning.moves import move_candidates
 
 OLD = video("media/a.mp4", name="Intro")
 RECORDED = lock(entry(OLD, "v1"))

@@ -29,20 +29,23 @@ from videosync.api.client import VisionClient
 from videosync.applying.progress import Outcome, Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
 from videosync.applying.uploader import Uploader
+from videosync.content.digest import prefixed
 from videosync.content.git import IdentitiesToRecord, identities_to_record
-from videosync.content.localfiles import HashCache, prefixed
+from videosync.content.localfiles import HashCache
 from videosync.errors import ActionFailed, ConnectionFailed, NotFound, VideosyncError
-from videosync.model import RemoteVideo
-from videosync.planning.plan import Action, Plan, Step
-from videosync.state.journal import Journal
-from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, VideoSpec
-from videosync.state.recovery import (
-    GroupIntent,
-    UploadIntent,
-    journal_path,
+from videosync.model import (
+    LockEntry,
+    Lockfile,
+    LockGroup,
+    RemoteVideo,
+    VideoSpec,
     orphan_key,
     utc_now,
 )
+from videosync.ownership import unrecorded_namesakes
+from videosync.planning.plan import Action, Plan, Step
+from videosync.state.journal import GroupIntent, Journal, UploadIntent
+from videosync.workdir import journal_path
 
 __all__ = ["Applier", "ApplyOptions", "ApplyResult"]
 
@@ -284,10 +287,7 @@ class Applier:
                     await self.record.done(intent)
                     raise
                 known = self._remote_group_ids | {g.group_id for g in self.record.groups.values()}
-                found = [
-                    g for g in await self.client.list_groups()
-                    if g.name == spec.name and g.group_id not in known
-                ]  # fmt: skip
+                found = unrecorded_namesakes(await self.client.list_groups(), spec.name, known)
                 if len(found) > 1:
                     raise ActionFailed(
                         f"{len(found)} groups named {spec.name!r} appeared; delete the extra ones"

@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from videosync.state.journal import Journal
-from videosync.state.lockfile import LockEntry, Lockfile, LockGroup, save_lockfile
-from videosync.state.recovery import GroupIntent, UploadIntent, done_record
+from videosync.model import LockEntry, Lockfile, LockGroup
+from videosync.state.journal import GroupIntent, Journal, UploadIntent, done_record
+from videosync.state.lockfile import save_lockfile
 
 __all__ = ["RunRecord"]
 

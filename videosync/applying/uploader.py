@@ -12,18 +12,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from videosync.api.client import VisionClient
 from videosync.api.uploadstream import Hasher
 from videosync.applying.runrecord import RunRecord
+from videosync.content.digest import new_hasher
 from videosync.content.git import IdentitiesToRecord
-from videosync.content.localfiles import new_hasher
 from videosync.errors import ActionFailed, ApiError, ConnectionFailed
-from videosync.model import RemoteVideo
-from videosync.state.lockfile import VideoSpec
-from videosync.state.recovery import matches_upload
+from videosync.model import RemoteVideo, VideoSpec, parse_start
+from videosync.ownership import unrecorded_uploads
 
 __all__ = ["Uploaded", "Uploader"]
 
@@ -36,12 +34,6 @@ class Uploaded:
     size: int | None
     digest: str | None
     """Hex digest of the bytes sent, when known (file uploads)."""
-
-
-def _start_datetime(start: str | None) -> datetime | None:
-    if start is None:
-        return None
-    return datetime.fromisoformat(start.removesuffix("Z")).replace(tzinfo=timezone.utc)
 
 
 class Uploader:
@@ -120,7 +112,7 @@ class Uploader:
         progress: Callable[[int], None],
         hasher: Callable[[], Hasher],
     ) -> Uploaded:
-        start = _start_datetime(spec.start)
+        start = parse_start(spec.start) if spec.start is not None else None
         if path is None:
             result = await self.client.upload_url(
                 spec.source.url or "", name=spec.name, index=spec.index,
@@ -136,10 +128,7 @@ class Uploader:
     async def find_landed(self, key: str, spec: VideoSpec) -> RemoteVideo | None:
         """The single copy of this upload that reached the server despite a lost answer."""
         known = self._preexisting | {e.video_id for e in self.record.videos.values()}
-        found = [
-            v for v in await self.client.list_videos()
-            if v.video_id not in known and matches_upload(v, key, spec)
-        ]  # fmt: skip
+        found = unrecorded_uploads(await self.client.list_videos(), key, spec, known)
         if len(found) > 1:
             raise ActionFailed(
                 f"{len(found)} unrecorded copies of this entry are on the server; "

@@ -213,12 +213,12 @@ def unlock_command(settings: Settings, *, manifest: Path | None, yes: bool) -> i
     with a CI cache, a holder known to be gone). Refused while the holder is a live
     process on this machine. Asks on a terminal; --yes for scripts.
     """
-    from videosync.content.localfiles import CACHE_DIR_NAME
     from videosync.state.lockfile import lockfile_path
     from videosync.state.runlock import lock_holder, remove_lock
+    from videosync.workdir import workdir
 
     path = (manifest or settings.manifest).absolute()
-    state = path.parent / CACHE_DIR_NAME
+    state = workdir(path.parent)
     holder = lock_holder(state)
     if holder is None and not (state / "apply.lock").exists():
         click.echo(f"{lockfile_path(path).name} is not locked")

@@ -20,13 +20,12 @@ from videosync.applying.applier import Applier, ApplyOptions, ApplyResult
 from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
-from videosync.content.localfiles import CACHE_DIR_NAME
 from videosync.planning.plan import Plan, check_fingerprints
 from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.journal import Journal
 from videosync.state.lockfile import lockfile_path, save_lockfile
-from videosync.state.recovery import journal_path
 from videosync.state.runlock import DEFAULT_LOCK_TIMEOUT, RunLock
+from videosync.workdir import journal_path, workdir
 
 __all__ = ["ApplyRun", "apply"]
 
@@ -82,7 +81,7 @@ def apply(
     manifest_path = manifest_path.absolute()
     root = manifest_path.parent
     lock_path = lockfile_path(manifest_path)
-    with RunLock(lock_path, root / CACHE_DIR_NAME, "apply", lock_timeout=lock_timeout):
+    with RunLock(lock_path, workdir(root), "apply", lock_timeout=lock_timeout):
         run = make_plan(
             manifest_path, api_url=api_url, api_key=key, prune=prune,
             allow_protected=allow_protected, max_delete=max_delete,

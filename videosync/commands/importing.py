@@ -12,20 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.commands.plan import RemoteState, make_plan, require_api_key
-from videosync.content.localfiles import CACHE_DIR_NAME, HashCache
+from videosync.commands.plan import make_plan, require_api_key
+from videosync.content.localfiles import HashCache
 from videosync.errors import NotFound, UsageError
-from videosync.model import RemoteGroup
+from videosync.model import LockEntry, Lockfile, RemoteGroup, RemoteState, utc_now
 from videosync.state.journal import Journal
-from videosync.state.lockfile import (
-    LockEntry,
-    Lockfile,
-    load_lockfile,
-    lockfile_path,
-    save_lockfile,
-)
-from videosync.state.recovery import journal_path, utc_now
+from videosync.state.lockfile import load_lockfile, lockfile_path, save_lockfile
 from videosync.state.runlock import RunLock
+from videosync.workdir import journal_path, workdir
 
 __all__ = ["Imported", "import_video"]
 
@@ -45,7 +39,7 @@ def import_video(
     manifest_path = manifest_path.absolute()
     root = manifest_path.parent
     lock_path = lockfile_path(manifest_path)
-    with RunLock(lock_path, root / CACHE_DIR_NAME, "import"):
+    with RunLock(lock_path, workdir(root), "import"):
         if Journal(journal_path(root)).records():
             raise UsageError(
                 "an interrupted apply left its journal in .videosync/: run `videosync apply` "

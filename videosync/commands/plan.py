@@ -14,12 +14,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from videosync.api.client import SyncVisionClient
 from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
-from videosync.errors import InvalidSetting, UsageError
+from videosync.errors import InvalidSetting
 from videosync.gcpause import collector_paused
-from videosync.model import RemoteGroup, RemoteVideo
+from videosync.manifest.loader import load_manifest
+from videosync.model import DesiredState, Lockfile, RemoteState
+from videosync.planning.moves import move_candidates
 from videosync.planning.plan import (
     Fingerprints,
     Plan,
@@ -27,23 +29,14 @@ from videosync.planning.plan import (
     fingerprint_local,
     fingerprint_remote,
 )
+from videosync.planning.planner import compute_plan
 from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
-from videosync.state.lockfile import Lockfile, lockfile_path, parse_lockfile
+from videosync.state.lockfile import lockfile_path, read_lockfile
+from videosync.state.recovery import lockfile_text, recover_inputs, unseen_recent_uploads
 
-if TYPE_CHECKING:
-    from videosync.planning.planner import DesiredState
-
-__all__ = ["PlanRun", "RemoteState", "fetch_remote", "make_plan", "require_api_key"]
+__all__ = ["PlanRun", "fetch_remote", "make_plan", "require_api_key"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RemoteState:
-    """The catalog as listed at the start of a run."""
-
-    videos: tuple[RemoteVideo, ...]
-    groups: tuple[RemoteGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -75,26 +68,13 @@ def fetch_remote(api_url: str, api_key: str) -> RemoteState:
             "api_url 'local' is resolved by the command line: in Python, serve the emulator "
             "with videosync.emulator.local.local_endpoint(manifest) and pass its url and api_key"
         )
-    from videosync.api.client import SyncVisionClient
-
     started = time.perf_counter()
     with SyncVisionClient(api_url, api_key) as client:
         videos = client.list_videos()
         groups = client.list_groups()
-    log.info(
-        "listed %d videos and %d groups in %.2f s",
-        len(videos), len(groups), time.perf_counter() - started,
-    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    log.info("listed %d videos and %d groups in %.2f s", len(videos), len(groups), elapsed)
     return RemoteState(tuple(videos), tuple(groups))
-
-
-def _read(path: Path, what: str) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the {what}: {exc.strerror}") from exc
 
 
 def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, LocalFileState]:
@@ -107,13 +87,11 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     }
     cache = HashCache.for_manifest_dir(manifest.root)
     started, read_before = time.perf_counter(), BYTES_READ.total
-    # Unmodified tracked files are proven unchanged by git, unread (hashing.py, gitfiles.py).
+    # Unmodified tracked files are proven unchanged by git, unread (content/localfiles.py).
     states = local_file_states(
         paths, sizes, cache, recorded=recorded.videos, git_root=manifest.root
     )
     # A second, small pass: the new files that may be a vanished entry moved (same size).
-    from videosync.planning.planner import move_candidates
-
     sizes_now = {key: state.size for key, state in states.items()}
     candidates = move_candidates(recorded, {v.key for v in manifest.videos}, sizes_now)
     if candidates:
@@ -123,10 +101,8 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
             local_file_states(picked, expected, cache, recorded=candidates, git_root=manifest.root)
         )
     cache.save()
-    log.info(
-        "checked %d local files, read %d bytes to hash, in %.2f s",
-        len(paths), BYTES_READ.total - read_before, time.perf_counter() - started,
-    )  # fmt: skip
+    read, elapsed = BYTES_READ.total - read_before, time.perf_counter() - started
+    log.info("checked %d local files, read %d bytes to hash, in %.2f s", len(paths), read, elapsed)
     return states
 
 
@@ -140,8 +116,6 @@ def _settled(
     root: Path, recorded: Lockfile, remote: RemoteState, relist: Callable[[], RemoteState]
 ) -> RemoteState:
     """The catalog once the uploads a killed run just sent have landed (or a few seconds)."""
-    from videosync.state.recovery import unseen_recent_uploads
-
     for pause in _SETTLE_PAUSES:
         unseen = unseen_recent_uploads(root, recorded, remote.videos, _SETTLE_WITHIN)
         if not unseen:
@@ -200,20 +174,9 @@ def _make_plan(
     allow_empty: bool,
     remote: RemoteState | None,
 ) -> PlanRun:
-    from videosync.manifest.loader import load_manifest
-    from videosync.planning.planner import compute_plan
-
     manifest = load_manifest(manifest_path)
-    manifest_bytes = _read(manifest.path, "manifest") or b""
     lock_path = lockfile_path(manifest.path)
-    lock_bytes = _read(lock_path, "lockfile")
-    recorded = Lockfile()
-    if lock_bytes is not None:
-        try:
-            text = lock_bytes.decode("utf-8")
-        except UnicodeDecodeError:
-            text = "\ufffd"  # not JSON: reported as a corrupt lockfile below
-        recorded = parse_lockfile(text, str(lock_path))
+    recorded, lock_bytes = read_lockfile(lock_path)
     if remote is None:
         # Input is valid and a key is there: list the catalog while the files are stat'ed
         # (and, where needed, hashed) here; one waits on the network, the other on disk.
@@ -226,8 +189,6 @@ def _make_plan(
     else:
         local = _local_states(manifest, recorded)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
-    from videosync.state.recovery import lockfile_text, recover_inputs
-
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
     if recovered:
         lock_bytes = lockfile_text(recorded)  # what apply saves before it starts
@@ -244,7 +205,7 @@ def _make_plan(
         allow_empty=allow_empty,
     )
     fingerprints = Fingerprints(
-        manifest=fingerprint_bytes(manifest_bytes) or "",
+        manifest=manifest.digest,
         lockfile=fingerprint_bytes(lock_bytes),
         remote=fingerprint_remote(remote.videos, remote.groups),
         local=fingerprint_local(local),

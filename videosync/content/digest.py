@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import blake3
 
-from videosync.errors import GitLfsPointer
+from videosync.content.lfs import POINTER_MAX, refuse_pointer
 
 __all__ = [
     "ALGORITHM",
@@ -106,8 +106,9 @@ class ContentHasher:
             self._git.update(b"blob %d\0" % size)
 
     def update(self, data: bytes, /) -> None:
-        if self._seen == 0 and self._size is not None and self._size <= _POINTER_MAX:
-            _refuse_lfs_pointer(data)
+        if self._seen == 0 and self._size is not None and self._size <= POINTER_MAX:
+            # A checkout without `git lfs pull` has pointers where the media should be.
+            refuse_pointer(data)
         if self._sha256 is None and self._git is None:
             self._seen += len(data)
             self._blake3.update(data)  # nothing beside it: no block to hand off
@@ -147,26 +148,6 @@ class ContentHasher:
 
 
 _BLOCK = 4 * 1024 * 1024
-_POINTER_MAX = 1024
-
-
-def _refuse_lfs_pointer(first: bytes) -> None:
-    """Stop an upload whose whole file is a git-LFS pointer: it is not the video.
-
-    A checkout without `git lfs pull` has pointers where the media should be; planning
-    reads none of them (gitfiles.py), but an upload would send the pointer's text as the
-    video. Raised from inside the upload's read, it fails that one action before its body
-    is complete, so the server creates nothing.
-    """
-    from videosync.content.git import parse_lfs_pointer
-
-    if parse_lfs_pointer(first) is not None:
-        raise GitLfsPointer(
-            "the file is a git-LFS pointer, not the video it stands for; "
-            "fetch the media (git lfs pull) and apply again"
-        )
-
-
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 

@@ -22,28 +22,22 @@ import subprocess
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from videosync.content.lfs import POINTER_MAX, parse_lfs_pointer
 from videosync.errors import GitLfsPointer
-
-if TYPE_CHECKING:
-    from videosync.state.lockfile import LockEntry
+from videosync.model import LockEntry
 
 __all__ = [
     "GitIdentity",
     "IdentitiesToRecord",
     "Settled",
     "identities_to_record",
-    "parse_lfs_pointer",
     "settle_from_git",
     "tracked_identities",
 ]
 
 log = logging.getLogger(__name__)
 
-_LFS_VERSION = b"version https://git-lfs.github.com/spec/v1"
-_POINTER_MAX = 1024
-"""The LFS spec caps pointer files at 1024 bytes: a bigger blob is never a pointer."""
 _REGULAR_MODES = ("100644", "100755")
 _TIMEOUT = 120.0
 
@@ -171,27 +165,6 @@ def _relative(path: Path, root: Path) -> str | None:
         return None
 
 
-def parse_lfs_pointer(data: bytes) -> tuple[str, int] | None:
-    """`(sha256 hex, size)` of a git-LFS pointer file's text, or None if it is not one."""
-    if len(data) > _POINTER_MAX or not data.startswith(_LFS_VERSION + b"\n"):
-        return None
-    fields: dict[bytes, bytes] = {}
-    for line in data.splitlines()[1:]:
-        key, sep, value = line.partition(b" ")
-        if not sep:
-            return None
-        fields[key] = value
-    oid, size = fields.get(b"oid", b""), fields.get(b"size", b"")
-    algorithm, _, hex_digest = oid.partition(b":")
-    if algorithm != b"sha256" or len(hex_digest) != 64 or not size.isdigit():
-        return None
-    try:
-        bytes.fromhex(hex_digest.decode("ascii"))
-    except ValueError:
-        return None
-    return hex_digest.decode("ascii"), int(size)
-
-
 def tracked_identities(root: Path, paths: Collection[str]) -> dict[str, GitIdentity]:
     """The git identities of those `paths` (POSIX, relative to `root`) git reports unmodified.
 
@@ -255,7 +228,7 @@ def _lfs_pointers(git: str, root: Path, oids: set[str]) -> dict[str, tuple[str, 
     small = set()
     for line in listing.decode("ascii").splitlines():
         oid, kind, size = line.split(" ")
-        if kind == "blob" and int(size) <= _POINTER_MAX:
+        if kind == "blob" and int(size) <= POINTER_MAX:
             small.add(oid)
     if not small:
         return {}

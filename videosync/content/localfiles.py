@@ -32,7 +32,6 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import blake3
 
@@ -42,53 +41,27 @@ from videosync.content.digest import (
     ContentDigest,
     ContentHasher,
     algorithm_of,
-    new_hasher,
     prefixed,
 )
+from videosync.content.git import settle_from_git
+from videosync.content.lfs import POINTER_MAX
 from videosync.errors import LocalFileError, LockError
-from videosync.state.lockfile import write_atomic
-
-if TYPE_CHECKING:
-    from videosync.state.lockfile import LockEntry
+from videosync.model import LockEntry
+from videosync.workdir import hash_cache_path, make_cache_dir, write_atomic
 
 __all__ = [
-    "ALGORITHM",
     "BYTES_READ",
-    "CACHE_DIR_NAME",
-    "ContentDigest",
-    "ContentHasher",
     "HashCache",
     "LocalFileState",
     "ReadCounter",
-    "algorithm_of",
     "hash_file",
     "identify_file",
     "local_file_states",
-    "make_cache_dir",
-    "new_hasher",
-    "prefixed",
 ]
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR_NAME = ".videosync"
-_CACHE_FILE = "hashcache.json"
 _CHUNK = 1024 * 1024
-_POINTER_MAX = 1024
-"""git-LFS pointer files are at most this long (the LFS spec)."""
-
-
-def make_cache_dir(folder: Path) -> Path:
-    """Create `folder` (a `.videosync/`) holding a `.gitignore` of everything in it.
-
-    Machine-local data (hash cache, journal, lock, embedded emulator) must never be
-    committed, even in a repository whose own `.gitignore` does not list `.videosync/`.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# videosync's machine-local cache\n*\n", encoding="utf-8")
-    return folder
 
 
 # hashlib and blake3 release the GIL while hashing, so threads hash several files at once.
@@ -232,7 +205,7 @@ class HashCache:
     @classmethod
     def for_manifest_dir(cls, folder: Path) -> HashCache:
         """The cache of the manifest in `folder`; empty when missing or unreadable."""
-        path = folder / CACHE_DIR_NAME / _CACHE_FILE
+        path = hash_cache_path(folder)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -334,7 +307,7 @@ def local_file_states(
         entry = recorded.get(key) if recorded is not None else None
         if recorded_sizes.get(key) != st.st_size:
             states[key] = LocalFileState(st.st_size)
-            if entry is not None and st.st_size <= _POINTER_MAX:
+            if entry is not None and st.st_size <= POINTER_MAX:
                 pointers.append((key, path, st))  # a git-LFS pointer in place of the media?
             continue
         algorithm = algorithm_of(entry.hash if entry is not None else None)
@@ -343,8 +316,6 @@ def local_file_states(
         if digest is None:
             missing.append((key, path, st, algorithm))
     if (missing or pointers) and recorded is not None and git_root is not None:
-        from videosync.content.git import settle_from_git
-
         asked = [(key, path, st) for key, path, st, _ in missing] + pointers
         settled = settle_from_git(asked, recorded, git_root)
         for key, _, st in asked:

@@ -13,16 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from videosync.content.localfiles import CACHE_DIR_NAME, make_cache_dir
 from videosync.emulator.config import EmulatorConfig
 from videosync.emulator.server import start_emulator
 from videosync.errors import DataDirBusy, LocalEmulatorBusy
+from videosync.workdir import local_data_dir, make_cache_dir
 
 __all__ = [
     "LOCAL",
     "LOCAL_API_KEY",
     "Endpoint",
-    "local_data_dir",
     "local_endpoint",
 ]
 
@@ -39,11 +38,6 @@ class Endpoint:
 
     url: str
     api_key: str
-
-
-def local_data_dir(manifest_path: Path) -> Path:
-    """The embedded emulator's data dir for the manifest at `manifest_path`."""
-    return manifest_path.absolute().parent / CACHE_DIR_NAME / "local"
 
 
 @contextmanager

@@ -67,6 +67,8 @@ class Manifest:
     videos: tuple[DesiredVideo, ...]
     groups: tuple[DesiredGroup, ...]
     defaults: Defaults = field(default_factory=Defaults)
+    digest: str = ""
+    """`sha256:<hex>` of the manifest's bytes, as read."""
 
     def group(self, ref: str) -> DesiredGroup | None:
         """The group the manifest calls `ref` under `groups:`, or None."""
@@ -154,6 +156,7 @@ class _Resolver:
             videos=tuple(videos),
             groups=tuple(group for _, group in groups),
             defaults=defaults,
+            digest=self.doc.digest,
         )
 
     # --- groups and defaults -------------------------------------------------------------

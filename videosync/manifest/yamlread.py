@@ -10,6 +10,7 @@ datetime); `parse_timestamp` turns them into datetimes where a timestamp is expe
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Sequence
@@ -75,6 +76,8 @@ class YamlDocument:
     """dicts, lists, str, int, float, bool and None; None for an empty document."""
     problems: tuple[ManifestError, ...] = ()
     """What was wrong but did not stop reading (duplicate keys)."""
+    digest: str = ""
+    """`sha256:<hex>` of the bytes read: what a saved plan's fingerprint compares."""
     _root: Node | None = field(default=None, repr=False, compare=False)
 
     def locate(self, path: Sequence[PathPart], *, key: bool = False) -> Location:
@@ -146,7 +149,7 @@ def read_yaml(path: Path, *, file: str | None = None) -> YamlDocument:
     try:
         root = loader.get_single_node()
         if root is None:
-            return YamlDocument(name, None)
+            return YamlDocument(name, None, digest=_digest(raw))
         builder = _Builder(loader, name)
         data = builder.value(root, 0)
     except yaml.MarkedYAMLError as exc:
@@ -165,7 +168,11 @@ def read_yaml(path: Path, *, file: str | None = None) -> YamlDocument:
         raise ManifestError(exc.message, name, line, column) from None
     finally:
         loader.dispose()
-    return YamlDocument(name, data, tuple(builder.problems), root)
+    return YamlDocument(name, data, tuple(builder.problems), _digest(raw), root)
+
+
+def _digest(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 def _line_column(raw: bytes, offset: int) -> tuple[int, int]:

@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredVideo, RemoteVideo
+from videosync.model import DesiredVideo, LockEntry, Lockfile, RemoteVideo, VideoSpec, is_orphan_key
 from videosync.planning.plan import Action
-from videosync.state.lockfile import LockEntry, Lockfile, VideoSpec
-from videosync.state.recovery import is_orphan_key
 
 __all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from videosync.content.localfiles import LocalFileState
 from videosync.errors import PlanFileError, PlanRefused, StalePlan
-from videosync.model import RemoteGroup, RemoteVideo
-from videosync.state.lockfile import VideoSpec, schema_error, write_atomic
+from videosync.model import GroupSpec, RemoteGroup, RemoteVideo, VideoSpec
+from videosync.schemas import schema_error
+from videosync.workdir import write_atomic
 
 __all__ = [
     "PLAN_FORMAT_VERSION",
     "Action",
     "Change",
     "Fingerprints",
-    "GroupSpec",
     "Plan",
     "Step",
     "Summary",
@@ -63,17 +63,6 @@ class Change:
 
     def to_json(self) -> dict[str, Any]:
         return {"attribute": self.attribute, "old": self.old, "new": self.new}
-
-
-@dataclass(frozen=True, slots=True)
-class GroupSpec:
-    """The attributes of a managed group: what `create` sends and `update` sets."""
-
-    name: str
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "metadata": dict(self.metadata)}
 
 
 @dataclass(frozen=True, slots=True)

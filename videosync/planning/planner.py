@@ -9,58 +9,34 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
 from videosync.content.localfiles import LocalFileState
-from videosync.model import DesiredGroup, DesiredVideo, RemoteGroup, RemoteVideo
-from videosync.planning.guards import guard_group_delete, guard_protect, problems_of
-from videosync.planning.moves import movable_entries, move_action, move_candidates, take_move
-from videosync.planning.plan import (
-    Action,
-    Change,
+from videosync.model import (
+    DesiredGroup,
+    DesiredState,
+    DesiredVideo,
     GroupSpec,
-    Plan,
-    apply_order,
-    human_bytes,
-    short_id,
-)
-from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
-from videosync.state.lockfile import (
     LockEntry,
     Lockfile,
+    RemoteGroup,
+    RemoteVideo,
     Source,
     VideoSpec,
     format_start,
-    start_to_ms,
+    is_orphan_key,
 )
-from videosync.state.recovery import is_orphan_key
+from videosync.ownership import is_upload_of, unrecorded_namesakes
+from videosync.planning.guards import guard_group_delete, guard_protect, problems_of
+from videosync.planning.moves import movable_entries, move_action, take_move
+from videosync.planning.plan import Action, Change, Plan, apply_order, human_bytes, short_id
+from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
 
-__all__ = ["Desired", "DesiredState", "compute_plan", "diff_attributes", "move_candidates"]
-
-
-class DesiredState(Protocol):
-    """What the planner reads of a manifest (`videosync.manifest.loader.Manifest` is one)."""
-
-    @property
-    def root(self) -> Path: ...
-    @property
-    def videos(self) -> Sequence[DesiredVideo]: ...
-    @property
-    def groups(self) -> Sequence[DesiredGroup]: ...
-
-
-@dataclass(frozen=True)
-class Desired:
-    """A desired state from plain values (tests, library callers without a manifest file)."""
-
-    root: Path
-    videos: Sequence[DesiredVideo]
-    groups: Sequence[DesiredGroup] = ()
+__all__ = ["compute_plan", "diff_attributes"]
 
 
 def diff_attributes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Change, ...]:
@@ -130,7 +106,7 @@ def compute_plan(
         same_source = by_source.get(dv.key, [])
         # An interrupted upload of this very key is adopted rather than a move taken.
         old_key = None
-        if not any(_adoptable(v, spec) for v in same_source):
+        if not any(is_upload_of(v, dv.key, spec) for v in same_source):
             old_key = take_move(movable, spec, state)
         if old_key is None:
             video_actions.append(_plan_new(dv, spec, state, same_source))
@@ -248,13 +224,11 @@ def _plan_groups(
             else:
                 cause = "gone"
                 reason = f"recorded group {short_id(rec.group_id)} no longer exists remotely"
-            namesakes = sorted(
-                g.group_id for g in remote.values()
-                if g.name == spec.name and g.group_id not in recorded_ids
-            )  # fmt: skip
+            namesakes = unrecorded_namesakes(remote.values(), spec.name, recorded_ids)
             if namesakes:
+                found = short_id(namesakes[0].group_id)
                 reason += (
-                    f"; a remote group named {spec.name!r} ({short_id(namesakes[0])}) exists that "
+                    f"; a remote group named {spec.name!r} ({found}) exists that "
                     "videosync did not create: reference it with `id:` to use it instead"
                 )
             actions.append(Action("group", "create", ref, cause, reason, group=spec))
@@ -292,25 +266,13 @@ def _plan_groups(
     return actions, ids
 
 
-def _adoptable(v: RemoteVideo, spec: VideoSpec) -> bool:
-    """An unrecorded remote video is this entry's interrupted upload (DESIGN "Reliability")."""
-    start_ms = start_to_ms(spec.start) if spec.start else None
-    return (
-        v.indexing_status != "failed"
-        and v.name == spec.name
-        and spec.group_id is not None
-        and v.group_id == spec.group_id
-        and v.start_ms == start_ms
-    )
-
-
 def _plan_new(
     dv: DesiredVideo,
     spec: VideoSpec,
     state: LocalFileState | None,
     same_source: list[RemoteVideo],
 ) -> Action:
-    candidates = [v for v in same_source if _adoptable(v, spec)]
+    candidates = [v for v in same_source if is_upload_of(v, dv.key, spec)]
     if len(candidates) == 1:
         found = candidates[0].video_id
         return Action(

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from videosync.model import Lockfile, is_orphan_key
 from videosync.planning.plan import Action
-from videosync.state.lockfile import Lockfile
-from videosync.state.recovery import is_orphan_key
 
 __all__ = ["DEFAULT_MAX_DELETE_PERCENT", "managed_keys", "rail_problems"]
 

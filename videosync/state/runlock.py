@@ -29,8 +29,8 @@ from types import TracebackType
 
 import filelock
 
-from videosync.content.localfiles import make_cache_dir
 from videosync.errors import LockHeld, UsageError
+from videosync.workdir import make_cache_dir
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
