@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 import httpx
 
@@ -495,3 +495,10 @@ class SyncVisionClient:
     get_group = _blocking(VisionClient.get_group)
     update_group = _blocking(VisionClient.update_group)
     delete_group = _blocking(VisionClient.delete_group)
+
+
+if TYPE_CHECKING:
+    # mypy checks here that the client offers every call the applier makes of it.
+    from videosync.api.protocol import CatalogApi
+
+    _implements: type[CatalogApi] = VisionClient

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.api.client import VisionClient
+from videosync.api.protocol import CatalogApi
 from videosync.applying.progress import Outcome, Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
 from videosync.applying.uploader import Uploader
@@ -126,7 +126,7 @@ class Applier:
         *,
         root: Path,
         lock_path: Path,
-        client: VisionClient,
+        client: CatalogApi,
         remote_videos: Sequence[RemoteVideo],
         remote_group_ids: set[str],
         reporter: Reporter | None = None,

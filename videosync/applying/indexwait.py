@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from videosync.api.client import VisionClient
+from videosync.api.protocol import CatalogApi
 
 __all__ = ["WaitResult", "wait_indexed"]
 
@@ -40,7 +40,7 @@ class WaitResult:
 
 
 async def wait_indexed(
-    client: VisionClient, video_ids: Sequence[str], *, timeout: float, interval: float = 1.0
+    client: CatalogApi, video_ids: Sequence[str], *, timeout: float, interval: float = 1.0
 ) -> WaitResult:
     """Poll `get_videos` (100 ids a call) until each video is indexed, failed or gone."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from videosync.api.client import VisionClient
+from videosync.api.protocol import CatalogApi
 from videosync.api.uploadstream import Hasher
 from videosync.applying.runrecord import RunRecord
 from videosync.content.digest import new_hasher
@@ -41,7 +41,7 @@ class Uploader:
 
     def __init__(
         self,
-        client: VisionClient,
+        client: CatalogApi,
         record: RunRecord,
         *,
         preexisting: set[str],
