@@ -31,10 +31,15 @@ from videosync.model import (
     is_orphan_key,
 )
 from videosync.ownership import is_upload_of, unrecorded_namesakes
-from videosync.planning.guards import guard_group_delete, guard_protect, problems_of
 from videosync.planning.moves import movable_entries, move_action, take_move
 from videosync.planning.plan import Action, Change, Plan, apply_order, human_bytes, short_id
-from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT, rail_problems
+from videosync.planning.safety import (
+    DEFAULT_MAX_DELETE_PERCENT,
+    guard_group_delete,
+    guard_protect,
+    problems_of,
+    rail_problems,
+)
 
 __all__ = ["compute_plan", "diff_attributes"]
 
