@@ -12,7 +12,7 @@ from tests.manifest.conftest import WriteManifest
 from videosync.manifest.loader import Defaults, load_manifest
 from videosync.model import DesiredGroup, Location
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+MANIFEST_DOCS = Path(__file__).resolve().parents[2] / "docs" / "manifest.md"
 UTC = timezone.utc
 
 
@@ -204,10 +204,9 @@ def test_loading_twice_gives_equal_manifests(write_manifest: WriteManifest) -> N
     assert load_manifest(path) == load_manifest(path)
 
 
-def test_readme_example_is_a_valid_manifest(tmp_path: Path) -> None:
-    section = README.read_text(encoding="utf-8").split("<!-- section:manifest -->")[1]
-    example = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
-    assert example is not None, "the README's manifest section has a yaml example"
+def test_the_reference_example_is_a_valid_manifest(tmp_path: Path) -> None:
+    example = re.search(r"```yaml\n(.*?)```", MANIFEST_DOCS.read_text(encoding="utf-8"), re.DOTALL)
+    assert example is not None, "docs/manifest.md opens with a complete yaml example"
     text = example.group(1)
     for rel in re.findall(r"^\s*-?\s*path: (\S+)", text, re.MULTILINE):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
