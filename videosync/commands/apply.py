@@ -21,7 +21,7 @@ from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
 from videosync.planning.plan import Plan, check_fingerprints
-from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
+from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.journal import Journal
 from videosync.state.lockfile import lockfile_path, save_lockfile
 from videosync.state.runlock import DEFAULT_LOCK_TIMEOUT, RunLock

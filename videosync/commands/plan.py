@@ -30,7 +30,7 @@ from videosync.planning.plan import (
     fingerprint_remote,
 )
 from videosync.planning.planner import compute_plan
-from videosync.planning.rails import DEFAULT_MAX_DELETE_PERCENT
+from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.lockfile import lockfile_path, read_lockfile
 from videosync.state.recovery import lockfile_text, recover_inputs, unseen_recent_uploads
 
