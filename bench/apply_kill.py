@@ -77,9 +77,11 @@ def main() -> None:
             if problem:
                 raise SystemExit(f"instant {round_ + 1}: {problem}")
     elapsed = time.perf_counter() - started
-    print(f"{args.instants} kill -9 instants ({inside} inside a run, the rest after it ended): "
-          f"after each, one apply converged: no duplicate, nothing lost, lockfile valid; "
-          f"{elapsed / args.instants:.2f} s per round")  # fmt: skip
+    print(
+        f"{args.instants} kill -9 instants ({inside} inside a run, the rest after it ended): "
+        f"after each, one apply converged: no duplicate, nothing lost, lockfile valid; "
+        f"{elapsed / args.instants:.2f} s per round"
+    )
 
 
 if __name__ == "__main__":

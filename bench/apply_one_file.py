@@ -60,8 +60,18 @@ def _apply_seconds(catalog: Path, url: str) -> tuple[float, list[str]]:
             shutil.rmtree(stale)
         stale.unlink(missing_ok=True)
     env = {**os.environ, "REKA_API_KEY": KEY}
-    args = [sys.executable, "-m", "videosync", "-q", "-f", str(catalog / "videosync.yaml"),
-            "--api-url", url, "apply", "--yes"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "videosync",
+        "-q",
+        "-f",
+        str(catalog / "videosync.yaml"),
+        "--api-url",
+        url,
+        "apply",
+        "--yes",
+    ]
     start = time.perf_counter()
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start

@@ -57,8 +57,20 @@ def make_catalog(root: Path, count: int) -> tuple[Path, list[Path]]:
 def videosync_apply(manifest: Path, url: str, key: str, parallelism: int, count: int) -> float:
     """Seconds for the whole `videosync apply --yes` command, which must succeed."""
     env = {**os.environ, "REKA_API_KEY": key}
-    args = [sys.executable, "-m", "videosync", "-q", "-f", str(manifest), "--api-url", url,
-            "apply", "--yes", "--parallelism", str(parallelism)]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "videosync",
+        "-q",
+        "-f",
+        str(manifest),
+        "--api-url",
+        url,
+        "apply",
+        "--yes",
+        "--parallelism",
+        str(parallelism),
+    ]
     # A fresh lockfile: every run uploads everything, to its own tenant.
     for stale in (manifest.parent / "videosync.lock", manifest.parent / ".videosync"):
         subprocess.run(["rm", "-rf", str(stale)], check=True)
@@ -90,10 +102,13 @@ async def send_upload_request(video_path: str, api_key: str, caption_mode: str) 
         return await _Shared.client.post(
             f"{_Shared.base_url}/videos/upload",
             headers={"X-Api-Key": api_key},
-            data={"video_name": os.path.basename(video_path), "index": "true",  # noqa: PTH119
-                  "caption_mode": caption_mode},
+            data={
+                "video_name": os.path.basename(video_path),  # noqa: PTH119
+                "index": "true",
+                "caption_mode": caption_mode,
+            },
             files={"file": (video_path[1:], file, "video/mp4")},
-        )  # fmt: skip
+        )
 
 
 async def bulk_upload_videos(
@@ -158,9 +173,11 @@ def one_upload_round_trip(url: str, path: Path) -> float:
             with path.open("rb") as file:
                 start = time.perf_counter()
                 client.post(
-                    f"{url}/videos/upload", headers={"X-Api-Key": f"probe-{i}"},
-                    data={"video_name": "x", "index": "true"}, files={"file": ("x.mp4", file)},
-                ).raise_for_status()  # fmt: skip
+                    f"{url}/videos/upload",
+                    headers={"X-Api-Key": f"probe-{i}"},
+                    data={"video_name": "x", "index": "true"},
+                    files={"file": ("x.mp4", file)},
+                ).raise_for_status()
                 times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
 
@@ -175,8 +192,10 @@ def main() -> None:
     root = args.dir or Path(tempfile.mkdtemp(prefix="videosync-apply-bench-"))
     manifest, paths = make_catalog(root / "catalog", args.files)
     n, latency = args.files, args.latency_ms / 1000
-    print(f"{n} files ({sum(p.stat().st_size for p in paths) / n:.0f} B each), "
-          f"emulated latency {args.latency_ms} ms, catalog in {root}")  # fmt: skip
+    print(
+        f"{n} files ({sum(p.stat().st_size for p in paths) / n:.0f} B each), "
+        f"emulated latency {args.latency_ms} ms, catalog in {root}"
+    )
     with emulator_process(
         root / "emulator-data", "--open", "--latency", str(args.latency_ms)
     ) as server:
@@ -186,14 +205,18 @@ def main() -> None:
         for parallelism in (16, 2):
             ours, docs = pair(manifest, url, paths, parallelism, args.repeat)
             ideal = n * latency / parallelism
-            print(f"parallelism {parallelism}: videosync apply {ours:.2f} s, the docs' bulk "
-                  f"upload example {docs:.2f} s (median of {args.repeat}); ideal "
-                  f"{n}x{args.latency_ms} ms/{parallelism} = {ideal:.2f} s; with the measured "
-                  f"round trip {n * rtt / parallelism:.2f} s")  # fmt: skip
-            print(f"  videosync/ideal {ratio(ours, ideal)}"
-                  f"{' (target ≤ 1.30x)' if parallelism == 16 else ''}; "
-                  f"example/ideal {ratio(docs, ideal)}; videosync/example {ratio(ours, docs)}"
-                  f"{' (target ≤ 1.05x)' if parallelism == 2 else ''}")  # fmt: skip
+            print(
+                f"parallelism {parallelism}: videosync apply {ours:.2f} s, the docs' bulk "
+                f"upload example {docs:.2f} s (median of {args.repeat}); ideal "
+                f"{n}x{args.latency_ms} ms/{parallelism} = {ideal:.2f} s; with the measured "
+                f"round trip {n * rtt / parallelism:.2f} s"
+            )
+            print(
+                f"  videosync/ideal {ratio(ours, ideal)}"
+                f"{' (target ≤ 1.30x)' if parallelism == 16 else ''}; "
+                f"example/ideal {ratio(docs, ideal)}; videosync/example {ratio(ours, docs)}"
+                f"{' (target ≤ 1.05x)' if parallelism == 2 else ''}"
+            )
 
 
 def pair(

@@ -122,9 +122,13 @@ def fresh_clone(folder: Path, size: int, count: int) -> None:
         counter = ReadCounter()
         started = time.perf_counter()
         local_file_states(
-            paths, sizes, HashCache.in_memory(), recorded=recorded, git_root=root,
+            paths,
+            sizes,
+            HashCache.in_memory(),
+            recorded=recorded,
+            git_root=root,
             counter=counter,
-        )  # fmt: skip
+        )
         seconds = time.perf_counter() - started
         print(
             f"  plan of a fresh clone {label:<11}: {counter.total:>11,} of {total:,} media "

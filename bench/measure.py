@@ -97,8 +97,20 @@ def emulator_process(data_dir: Path, *options: str) -> Iterator[EmulatorProcess]
 
     `options` are more emulator flags (`--open`, `--api-key K`, `--latency MS`).
     """
-    args = [sys.executable, "-m", "videosync", "-q", "emulator", "--port", "0",
-            "--index-delay", "0", "--data-dir", str(data_dir), *options]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "videosync",
+        "-q",
+        "emulator",
+        "--port",
+        "0",
+        "--index-delay",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        *options,
+    ]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None

@@ -78,9 +78,18 @@ def seed_store(
     now = time.time() - 60
     rows = []
     for key, size, _ in files:
-        row = dict(template, video_id=ids[key], video_name=Path(key).name, source=key,
-                   start_ms=None, group_id="default", created_at=now, ready_at=now, size=size,
-                   error=None)  # fmt: skip
+        row = dict(
+            template,
+            video_id=ids[key],
+            video_name=Path(key).name,
+            source=key,
+            start_ms=None,
+            group_id="default",
+            created_at=now,
+            ready_at=now,
+            size=size,
+            error=None,
+        )
         rows.append(tuple(row.values()))
     columns = ", ".join(template)
     marks = ", ".join("?" for _ in template)
@@ -94,10 +103,12 @@ def seed_store(
 def write_lockfile(manifest: Path, files: list[tuple[str, int, str]], ids: dict[str, str]) -> None:
     videos = {
         key: LockEntry(
-            ids[key],
-            VideoSpec(Path(key).name, "default", "default", None, True, False, Source(path=key)),
-            size,
-            digest,
+            video_id=ids[key],
+            spec=VideoSpec(
+                Path(key).name, "default", "default", None, True, False, Source(path=key)
+            ),
+            size=size,
+            hash=digest,
             uploaded_at="2026-01-01T00:00:00Z",
         )
         for key, size, digest in files
@@ -164,11 +175,13 @@ def measure(root: Path, count: int, sample: Path) -> tuple[float, float]:
         recorded = timed("lockfile", phases, load_lockfile, lockfile_path(manifest))
         paths = {v.key: v.path for v in m.videos if v.path is not None}
         sizes = {k: e.size for k, e in recorded.videos.items() if e.size is not None}
-        local = timed("stat+cache", phases, local_file_states, paths, sizes,
-                      HashCache.for_manifest_dir(root))  # fmt: skip
+        local = timed(
+            "stat+cache", phases, local_file_states, paths, sizes, HashCache.for_manifest_dir(root)
+        )
         remote = timed("list calls", phases, fetch_remote, url, API_KEY)
-        timed("planner", phases, compute_plan, m, recorded, remote.videos, remote.groups,
-              local=local)  # fmt: skip
+        timed(
+            "planner", phases, compute_plan, m, recorded, remote.videos, remote.groups, local=local
+        )
         gc.enable()
     detail = ", ".join(f"{k} {v:.2f}s" for k, v in phases.items())
     print(

@@ -71,13 +71,31 @@ def _upload_rows(out: str, quick: bool) -> list[Row]:
     seconds, hashed_s = float(plain.group(1)), float(hashed.group(1))
     rss = max(float(plain.group(2)), float(hashed.group(2)))
     return [
-        Row(f"upload {size} MiB: wall", "≤ 1.2x curl -F", f"{seconds:.2f} s",
-            f"curl -F {curl:.2f} s", _x(seconds, curl), seconds <= 1.2 * curl),
-        Row(f"upload {size} MiB + sha256: wall", "(one read pass)", f"{hashed_s:.2f} s",
-            f"curl -F {curl:.2f} s", _x(hashed_s, curl), None),
-        Row(f"upload {size} MiB: client peak RSS", "≤ 120 MB", f"{rss:.1f} MiB",
-            f"file {size} MiB", _x(rss, float(size)), rss * 2**20 <= 120e6),
-    ]  # fmt: skip
+        Row(
+            what=f"upload {size} MiB: wall",
+            target="≤ 1.2x curl -F",
+            measured=f"{seconds:.2f} s",
+            reference=f"curl -F {curl:.2f} s",
+            ratio=_x(seconds, curl),
+            met=seconds <= 1.2 * curl,
+        ),
+        Row(
+            what=f"upload {size} MiB + sha256: wall",
+            target="(one read pass)",
+            measured=f"{hashed_s:.2f} s",
+            reference=f"curl -F {curl:.2f} s",
+            ratio=_x(hashed_s, curl),
+            met=None,
+        ),
+        Row(
+            what=f"upload {size} MiB: client peak RSS",
+            target="≤ 120 MB",
+            measured=f"{rss:.1f} MiB",
+            reference=f"file {size} MiB",
+            ratio=_x(rss, float(size)),
+            met=rss * 2**20 <= 120e6,
+        ),
+    ]
 
 
 def _apply_one_rows(out: str, quick: bool) -> list[Row]:
@@ -87,9 +105,15 @@ def _apply_one_rows(out: str, quick: bool) -> list[Row]:
     for m in re.finditer(r"^apply, (.+?)\s+([\d.]+) s .*records: (.+)$", out, re.MULTILINE):
         seconds = float(m.group(2))
         rows.append(
-            Row(f"apply one new {size} MiB file, {m.group(1)}: wall", "(close to curl -F)",
-                f"{seconds:.2f} s", f"curl -F {curl:.2f} s", _x(seconds, curl), None)
-        )  # fmt: skip
+            Row(
+                what=f"apply one new {size} MiB file, {m.group(1)}: wall",
+                target="(close to curl -F)",
+                measured=f"{seconds:.2f} s",
+                reference=f"curl -F {curl:.2f} s",
+                ratio=_x(seconds, curl),
+                met=None,
+            )
+        )
     return rows
 
 
@@ -102,11 +126,23 @@ def _ingest_rows(out: str, quick: bool) -> list[Row]:
     peak = max(float(curl.group(4)), float(httpx.group(4)))
     curl_s, drain_s = float(curl.group(1)), float(drain.group(1))
     return [
-        Row(f"emulator ingest {size} MiB: server peak RSS", "flat: tens of MB",
-            f"{peak:.0f} MiB", f"idle {idle:.0f} MiB", _x(peak, idle), peak <= 100),
-        Row(f"emulator ingest {size} MiB (curl -F): wall", "(the HTTP stack's own speed)",
-            f"{curl_s:.2f} s", f"stack drain {drain_s:.2f} s", _x(curl_s, drain_s), None),
-    ]  # fmt: skip
+        Row(
+            what=f"emulator ingest {size} MiB: server peak RSS",
+            target="flat: tens of MB",
+            measured=f"{peak:.0f} MiB",
+            reference=f"idle {idle:.0f} MiB",
+            ratio=_x(peak, idle),
+            met=peak <= 100,
+        ),
+        Row(
+            what=f"emulator ingest {size} MiB (curl -F): wall",
+            target="(the HTTP stack's own speed)",
+            measured=f"{curl_s:.2f} s",
+            reference=f"stack drain {drain_s:.2f} s",
+            ratio=_x(curl_s, drain_s),
+            met=None,
+        ),
+    ]
 
 
 def _hash_rows(out: str, quick: bool) -> list[Row]:
@@ -120,13 +156,31 @@ def _hash_rows(out: str, quick: bool) -> list[Row]:
     without = _find(clone.format("without git"), out)
     read = int(with_git.group(1).replace(",", ""))
     return [
-        Row("first-plan hashing, 1 GiB", "≥ 0.8x cat (issue 8)", f"{ours:.0f} MB/s",
-            f"cat {cat:.0f} MB/s", _x(ours, cat), ours >= 0.8 * cat),
-        Row("first-plan hashing, 1 GiB", "≥ 0.9x sha256sum (issue 5)", f"{ours:.0f} MB/s",
-            f"sha256sum {sha:.0f} MB/s", _x(ours, sha), ours >= 0.9 * sha),
-        Row("plan of a fresh git clone: bytes read", "0", f"{read:,} of {with_git.group(2)}",
-            f"without git {without.group(1)}", "-", read == 0),
-    ]  # fmt: skip
+        Row(
+            what="first-plan hashing, 1 GiB",
+            target="≥ 0.8x cat (issue 8)",
+            measured=f"{ours:.0f} MB/s",
+            reference=f"cat {cat:.0f} MB/s",
+            ratio=_x(ours, cat),
+            met=ours >= 0.8 * cat,
+        ),
+        Row(
+            what="first-plan hashing, 1 GiB",
+            target="≥ 0.9x sha256sum (issue 5)",
+            measured=f"{ours:.0f} MB/s",
+            reference=f"sha256sum {sha:.0f} MB/s",
+            ratio=_x(ours, sha),
+            met=ours >= 0.9 * sha,
+        ),
+        Row(
+            what="plan of a fresh git clone: bytes read",
+            target="0",
+            measured=f"{read:,} of {with_git.group(2)}",
+            reference=f"without git {without.group(1)}",
+            ratio="-",
+            met=read == 0,
+        ),
+    ]
 
 
 def _manifest_rows(out: str, quick: bool) -> list[Row]:
@@ -137,11 +191,23 @@ def _manifest_rows(out: str, quick: bool) -> list[Row]:
     (ours, ref), (ours10, _) = timings[100_000], timings[10_000]
     scale = ours / ours10
     return [
-        Row("load+validate 100k entries", "≤ 3 s", f"{ours:.2f} s",
-            f"yaml.load (C) {ref:.2f} s", _x(ours, ref), ours <= 3),
-        Row("load+validate 100k/10k", "≤ 12", f"{scale:.1f}", f"10k {ours10:.2f} s",
-            f"{scale:.1f}x", scale <= 12),
-    ]  # fmt: skip
+        Row(
+            what="load+validate 100k entries",
+            target="≤ 3 s",
+            measured=f"{ours:.2f} s",
+            reference=f"yaml.load (C) {ref:.2f} s",
+            ratio=_x(ours, ref),
+            met=ours <= 3,
+        ),
+        Row(
+            what="load+validate 100k/10k",
+            target="≤ 12",
+            measured=f"{scale:.1f}",
+            reference=f"10k {ours10:.2f} s",
+            ratio=f"{scale:.1f}x",
+            met=scale <= 12,
+        ),
+    ]
 
 
 def _plan_rows(out: str, quick: bool) -> list[Row]:
@@ -157,19 +223,36 @@ def _plan_rows(out: str, quick: bool) -> list[Row]:
     cold, warm, listing = runs[top]
     full = top >= 100_000
     rows = [
-        Row(f"plan {top // 1000}k entries, warm", "≤ 10 s at 100k", f"{warm:.2f} s",
-            f"its list calls {listing:.2f} s", _x(warm, listing), warm <= 10 if full else None),
-        Row(f"plan {top // 1000}k entries, cold (hashes all)", "(first plan of a clone)",
-            f"{cold:.2f} s", f"warm {warm:.2f} s", _x(cold, warm), None),
-    ]  # fmt: skip
+        Row(
+            what=f"plan {top // 1000}k entries, warm",
+            target="≤ 10 s at 100k",
+            measured=f"{warm:.2f} s",
+            reference=f"its list calls {listing:.2f} s",
+            ratio=_x(warm, listing),
+            met=warm <= 10 if full else None,
+        ),
+        Row(
+            what=f"plan {top // 1000}k entries, cold (hashes all)",
+            target="(first plan of a clone)",
+            measured=f"{cold:.2f} s",
+            reference=f"warm {warm:.2f} s",
+            ratio=_x(cold, warm),
+            met=None,
+        ),
+    ]
     below = max((n for n in runs if n < top), default=None)
     if below is not None:
         scale = warm / runs[below][1]
         rows.append(
-            Row(f"plan {top // 1000}k/{below // 1000}k, warm", "≤ 12 (100k/10k)", f"{scale:.1f}",
-                f"{below // 1000}k {runs[below][1]:.2f} s", f"{scale:.1f}x",
-                scale <= 12 if full else None)
-        )  # fmt: skip
+            Row(
+                what=f"plan {top // 1000}k/{below // 1000}k, warm",
+                target="≤ 12 (100k/10k)",
+                measured=f"{scale:.1f}",
+                reference=f"{below // 1000}k {runs[below][1]:.2f} s",
+                ratio=f"{scale:.1f}x",
+                met=scale <= 12 if full else None,
+            )
+        )
     return rows
 
 
@@ -185,37 +268,61 @@ def _throughput_rows(out: str, quick: bool) -> list[Row]:
     # The targets are for 1,000 uploads: at 200 (--quick) the command's fixed start-up
     # (~0.5 s) is a large part of the ideal, so a quick run's rows carry no verdict.
     return [
-        Row(f"apply {files} uploads, parallelism 16", "≤ 1.3x ideal", f"{ours16:.2f} s",
-            f"ideal {ideal16:.2f} s", _x(ours16, ideal16),
-            None if quick else ours16 <= 1.3 * ideal16),
-        Row(f"apply {files} uploads, parallelism 2", "≤ 1.05x the docs' bulk upload",
-            f"{ours2:.2f} s", f"docs' example {docs2:.2f} s", _x(ours2, docs2),
-            None if quick else ours2 <= 1.05 * docs2),
-    ]  # fmt: skip
+        Row(
+            what=f"apply {files} uploads, parallelism 16",
+            target="≤ 1.3x ideal",
+            measured=f"{ours16:.2f} s",
+            reference=f"ideal {ideal16:.2f} s",
+            ratio=_x(ours16, ideal16),
+            met=None if quick else ours16 <= 1.3 * ideal16,
+        ),
+        Row(
+            what=f"apply {files} uploads, parallelism 2",
+            target="≤ 1.05x the docs' bulk upload",
+            measured=f"{ours2:.2f} s",
+            reference=f"docs' example {docs2:.2f} s",
+            ratio=_x(ours2, docs2),
+            met=None if quick else ours2 <= 1.05 * docs2,
+        ),
+    ]
 
 
 def _kill_rows(out: str, quick: bool) -> list[Row]:
     m = _find(r"^(\d+) kill -9 instants \((\d+) inside a run.*; ([\d.]+) s per round", out)
     return [
-        Row("kill -9 apply, then one apply converges", "every time",
-            f"{m.group(1)} of {m.group(1)} converged", f"{m.group(2)} kills inside a run",
-            "-", True),
-    ]  # fmt: skip
+        Row(
+            what="kill -9 apply, then one apply converges",
+            target="every time",
+            measured=f"{m.group(1)} of {m.group(1)} converged",
+            reference=f"{m.group(2)} kills inside a run",
+            ratio="-",
+            met=True,
+        ),
+    ]
 
 
 BENCHES: tuple[Bench, ...] = (
     Bench("upload", "upload.py", ("--repeat", "3"), ("--size-mib", "128"), _upload_rows),
-    Bench("apply-one", "apply_one_file.py", (), ("--size-mib", "128", "--repeat", "1"),
-          _apply_one_rows),
-    Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"),
-          _ingest_rows),
+    Bench(
+        "apply-one",
+        "apply_one_file.py",
+        (),
+        ("--size-mib", "128", "--repeat", "1"),
+        _apply_one_rows,
+    ),
+    Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"), _ingest_rows),
     Bench("hash", "hash.py", (), ("--rounds", "2"), _hash_rows),
     Bench("manifest", "manifest_scale.py", (), (), _manifest_rows),
     Bench("plan", "plan_scale.py", (), ("--sizes", "1000,10000"), _plan_rows),
-    Bench("throughput", "apply_throughput.py", (), ("--files", "200", "--repeat", "1"),
-          _throughput_rows),
+    Bench(
+        "throughput",
+        "apply_throughput.py",
+        (),
+        ("--files", "200", "--repeat", "1"),
+        _throughput_rows,
+    ),
     Bench("kill", "apply_kill.py", (), ("--instants", "10"), _kill_rows),
-)  # fmt: skip
+)
 
 
 def _seconds_to_run(args: list[str], runs: int) -> list[float]:
@@ -245,10 +352,15 @@ def _help_rows(out: str, quick: bool) -> list[Row]:
     )
     best, median, runs, bare = float(m[1]), float(m[2]), m[3], float(m[4])
     return [
-        Row(f"`videosync --help` start (best/median of {runs})", "< 0.3 s",
-            f"{best:.3f} / {median:.3f} s", f"python -c pass {bare:.3f} s", _x(best, bare),
-            median < 0.3),
-    ]  # fmt: skip
+        Row(
+            what=f"`videosync --help` start (best/median of {runs})",
+            target="< 0.3 s",
+            measured=f"{best:.3f} / {median:.3f} s",
+            reference=f"python -c pass {bare:.3f} s",
+            ratio=_x(best, bare),
+            met=median < 0.3,
+        ),
+    ]
 
 
 HELP = Bench("help", "", (), (), _help_rows)
@@ -301,11 +413,16 @@ def render(rows: list[Row]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes: a smoke run")
-    parser.add_argument("--only", default="", help="comma-separated: " +
-                        ",".join(b.name for b in (HELP, *BENCHES)))  # fmt: skip
+    parser.add_argument(
+        "--only", default="", help="comma-separated: " + ",".join(b.name for b in (HELP, *BENCHES))
+    )
     parser.add_argument("--logs", type=Path, help="where each benchmark's output is kept")
-    parser.add_argument("--table-from", type=Path, metavar="LOGS",
-                        help="run nothing: print the table of an earlier run's logs")  # fmt: skip
+    parser.add_argument(
+        "--table-from",
+        type=Path,
+        metavar="LOGS",
+        help="run nothing: print the table of an earlier run's logs",
+    )
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     selected = [b for b in (HELP, *BENCHES) if not only or b.name in only]
@@ -324,8 +441,10 @@ def main() -> int:
     print()
     print(render(rows))
     missed = [r for r in rows if r.met is False]
-    print(f"\n{len(rows) - len(missed)} of {len(rows)} rows met or informational; "
-          f"{len(missed)} not met")  # fmt: skip
+    print(
+        f"\n{len(rows) - len(missed)} of {len(rows)} rows met or informational; "
+        f"{len(missed)} not met"
+    )
     return 1 if missed else 0
 
 

@@ -55,9 +55,11 @@ def test_the_import_graph_has_no_cycle(graph: grimp.ImportGraph) -> None:
 def test_a_new_cycle_is_caught(graph: grimp.ImportGraph) -> None:
     # The model is at the bottom: the model importing a command closes a loop.
     graph.add_import(
-        importer="videosync.model", imported="videosync.commands.plan", line_number=1,
+        importer="videosync.model",
+        imported="videosync.commands.plan",
+        line_number=1,
         line_contents="from videosync.commands.plan import make_plan",
-    )  # fmt: skip
+    )
     try:
         assert _cycle(graph) is not None
     finally:

@@ -26,8 +26,9 @@ _DIRECTIVE = re.compile(r"^:::\s+(\S+)", re.MULTILINE)
 
 def _section(markdown: str, heading: str) -> str:
     """The text under `## heading`, up to the next heading of the same or a higher level."""
-    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^#{{1,2}} |\Z)", markdown,
-                      re.MULTILINE | re.DOTALL)  # fmt: skip
+    match = re.search(
+        rf"^## {re.escape(heading)}\s*$(.*?)(?=^#{{1,2}} |\Z)", markdown, re.MULTILINE | re.DOTALL
+    )
     assert match, f"README.md has no '## {heading}' section"
     return match.group(1)
 
@@ -66,9 +67,7 @@ def test_readme_exit_code_table_is_exit_code() -> None:
 def test_readme_relative_links_point_at_files() -> None:
     links = _relative_links(README.read_text(encoding="utf-8"))
     assert links, "README.md links to no file"
-    missing = [
-        link for link in links if not (ROOT / link.split("#", 1)[0]).exists()
-    ]  # fmt: skip
+    missing = [link for link in links if not (ROOT / link.split("#", 1)[0]).exists()]
     assert missing == []
 
 
@@ -106,10 +105,25 @@ def test_docs_site_builds_with_strict(tmp_path: Path) -> None:
     pytest.importorskip("mkdocs")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-         "--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(tmp_path / "site")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "--config-file",
+            str(ROOT / "mkdocs.yml"),
+            "--site-dir",
+            str(tmp_path / "site"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "site" / "python-api" / "index.html").is_file()
     cli_page = (tmp_path / "site" / "cli" / "index.html").read_text(encoding="utf-8")

@@ -105,9 +105,7 @@ class DataDirBusy(UsageError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return (
-            f"{self.data_dir} is in use by another emulator: stop it, or give another --data-dir"
-        )
+        return f"{self.data_dir} is in use by another emulator: stop it, or give another --data-dir"
 
 
 class LocalFileError(UsageError):

@@ -343,6 +343,7 @@ def is_orphan_key(key: str) -> bool:
 
 # --- timestamps ---------------------------------------------------------------------------
 
+
 def format_start(when: datetime) -> str:
     """A start timestamp as the lockfile and the plan write it: ISO 8601, UTC, `Z`.
 

@@ -83,10 +83,24 @@ def kill_at_random_instant(
     env = {**os.environ, "REKA_API_KEY": api_key, "PYTHONUNBUFFERED": "1"}
     env.pop("VIDEOSYNC_API_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "videosync", "-f", str(manifest), "--api-url", url,
-         "apply", "--yes", "--parallelism", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "videosync",
+            "-f",
+            str(manifest),
+            "--api-url",
+            url,
+            "apply",
+            "--yes",
+            "--parallelism",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     out, err = Lines(proc.stdout), Lines(proc.stderr)
     if not out.wait_for("Plan: "):
         proc.kill()

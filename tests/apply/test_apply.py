@@ -227,9 +227,16 @@ def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
         manifest.write_text(FAULTY.format(round=seed, extra=extra), encoding="utf-8")
         emulator.set_faults(fault_rate=0.2, seed=seed)
         code, out, err = run(
-            capsys, "-f", str(manifest), "--api-url", emulator.url, "apply", "--yes",
-            "--parallelism", "4",
-        )  # fmt: skip
+            capsys,
+            "-f",
+            str(manifest),
+            "--api-url",
+            emulator.url,
+            "apply",
+            "--yes",
+            "--parallelism",
+            "4",
+        )
         emulator.set_faults(fault_rate=0.0)
         assert code == 0, out + err
         assert_converged(manifest, emulator)
@@ -286,9 +293,17 @@ def test_wait_reports_indexed_videos_and_fails_naming_a_failed_one(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(
-        capsys, "-f", str(catalog), "--api-url", emulator.url, "apply", "--yes", "--wait",
-        "--timeout", "20",
-    )  # fmt: skip
+        capsys,
+        "-f",
+        str(catalog),
+        "--api-url",
+        emulator.url,
+        "apply",
+        "--yes",
+        "--wait",
+        "--timeout",
+        "20",
+    )
     assert (code, err) == (0, "waiting for 3 video(s) to be indexed…\n")
     assert out.splitlines()[-1] == "all 3 uploaded videos are indexed"
     (catalog.parent / "media" / "b.mp4").write_bytes(b"garbage" * 50)

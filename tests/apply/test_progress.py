@@ -49,9 +49,12 @@ def _on_terminal(args: list[str], answer: bytes | None) -> tuple[int, str]:
     """Run a command on a pseudo-terminal, typing `answer` at the first question."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        args, stdin=follower, stdout=follower, stderr=follower,
+        args,
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
         env={**child_env(), "COLUMNS": "120", "TERM": "xterm"},
-    )  # fmt: skip
+    )
     os.close(follower)
     chunks: list[bytes] = []
     deadline = time.monotonic() + 30

@@ -23,8 +23,12 @@ def test_demo_runs_end_to_end_twice_and_leaves_the_repository_clean() -> None:
     for _ in range(2):
         done = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "demo.py")],
-            env=env, capture_output=True, text=True, check=False, timeout=120,
-        )  # fmt: skip
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "$ videosync apply --api-url local --yes --wait" in done.stdout
         assert "Apply complete: 6 created" in done.stdout

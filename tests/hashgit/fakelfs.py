@@ -25,10 +25,13 @@ def git_config(store: Path) -> list[str]:
     run = f"{shlex.quote(sys.executable)} {shlex.quote(__file__)}"
     where = shlex.quote(str(store))
     return [
-        "-c", f"filter.lfs.clean={run} clean {where}",
-        "-c", f"filter.lfs.smudge={run} smudge {where}",
-        "-c", "filter.lfs.required=true",
-    ]  # fmt: skip
+        "-c",
+        f"filter.lfs.clean={run} clean {where}",
+        "-c",
+        f"filter.lfs.smudge={run} smudge {where}",
+        "-c",
+        "filter.lfs.required=true",
+    ]
 
 
 def main() -> None:

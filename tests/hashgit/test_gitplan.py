@@ -66,8 +66,9 @@ def clone(
     (origin / ".gitattributes").write_text(
         "media/lfs/*.mp4 filter=lfs diff=lfs merge=lfs -text\n", encoding="utf-8"
     )
-    code, _, err = _run(capsys, "-f", str(origin / "videosync.yaml"), "--api-url",
-                        emulator.url, "apply", "--yes")  # fmt: skip
+    code, _, err = _run(
+        capsys, "-f", str(origin / "videosync.yaml"), "--api-url", emulator.url, "apply", "--yes"
+    )
     assert code == 0, err
     _git(origin, "init", "-q", lfs=lfs)
     _git(origin, "add", ".", lfs=lfs)  # .videosync/ ignores itself
@@ -98,8 +99,15 @@ def test_a_plan_in_a_fresh_clone_reads_no_media(
 ) -> None:
     assert not (clone / ".videosync").exists()  # no stat cache: a CI checkout
     before = BYTES_READ.total
-    code, out, err = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
-                          emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    code, out, err = _run(
+        capsys,
+        "-f",
+        str(clone / "videosync.yaml"),
+        "--api-url",
+        emulator.url,
+        "plan",
+        "--detailed-exitcode",
+    )
     assert (code, err) == (0, "")
     assert "No changes" in out
     assert BYTES_READ.total == before
@@ -113,8 +121,15 @@ def test_without_git_the_same_plan_reads_every_recorded_file(
 ) -> None:
     monkeypatch.setenv("PATH", str(clone / "no-such-bin"))  # git cannot be found
     before = BYTES_READ.total
-    code, _, err = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
-                        emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    code, _, err = _run(
+        capsys,
+        "-f",
+        str(clone / "videosync.yaml"),
+        "--api-url",
+        emulator.url,
+        "plan",
+        "--detailed-exitcode",
+    )
     assert (code, err) == (0, "")
     media = sum(p.stat().st_size for p in (clone / "media").rglob("*.mp4"))
     assert BYTES_READ.total - before == media
@@ -127,8 +142,15 @@ def test_a_modified_file_is_read_and_replaced(
         path = clone / "media" / f"{name}.mp4"
         path.write_bytes(path.read_bytes()[::-1])  # same size, other content
     before = BYTES_READ.total
-    code, out, _ = _run(capsys, "-f", str(clone / "videosync.yaml"), "--api-url",
-                        emulator.url, "plan", "--detailed-exitcode")  # fmt: skip
+    code, out, _ = _run(
+        capsys,
+        "-f",
+        str(clone / "videosync.yaml"),
+        "--api-url",
+        emulator.url,
+        "plan",
+        "--detailed-exitcode",
+    )
     assert code == 2
     assert "-/+ replace media/plain.mp4 " in out
     assert "-/+ replace media/lfs/other.mp4 " in out

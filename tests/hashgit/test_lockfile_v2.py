@@ -47,11 +47,14 @@ def test_a_version_1_lockfile_reads_as_it_is_and_is_written_back_as_2() -> None:
         "videos": {
             "clip.mp4": SPEC.to_json()
             | {
-                "video_id": "v1", "size": 3, "hash": "sha256:" + "ab" * 32,
-                "uploaded_at": None, "protect": False,
+                "video_id": "v1",
+                "size": 3,
+                "hash": "sha256:" + "ab" * 32,
+                "uploaded_at": None,
+                "protect": False,
             }
         },
-    }  # fmt: skip
+    }
     lockfile = parse_lockfile(json.dumps(v1))
     entry = lockfile.videos["clip.mp4"]
     assert (entry.hash, entry.git_oid, entry.sha256) == ("sha256:" + "ab" * 32, None, None)
@@ -65,9 +68,13 @@ def test_a_version_1_lockfile_reads_as_it_is_and_is_written_back_as_2() -> None:
 )
 def test_identities_are_checked_by_the_schema(field: str, value: object) -> None:
     entry = SPEC.to_json() | {
-        "video_id": "v1", "size": 3, "hash": "blake3:" + "ab" * 32,
-        "uploaded_at": None, "protect": False, field: value,
-    }  # fmt: skip
+        "video_id": "v1",
+        "size": 3,
+        "hash": "blake3:" + "ab" * 32,
+        "uploaded_at": None,
+        "protect": False,
+        field: value,
+    }
     text = json.dumps({"version": 2, "groups": {}, "videos": {"clip.mp4": entry}})
     with pytest.raises(LockError, match=f"at videos/clip.mp4/{field}: "):
         parse_lockfile(text)

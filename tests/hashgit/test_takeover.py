@@ -31,9 +31,12 @@ def _stamp(ago: timedelta) -> str:
 def _note_from_elsewhere(state: Path, ago: timedelta) -> None:
     state.mkdir(parents=True, exist_ok=True)
     note = {
-        "pid": 4242, "host": "ci-runner-7", "since": _stamp(ago + timedelta(hours=1)),
-        "command": "videosync apply", "heartbeat": _stamp(ago),
-    }  # fmt: skip
+        "pid": 4242,
+        "host": "ci-runner-7",
+        "since": _stamp(ago + timedelta(hours=1)),
+        "command": "videosync apply",
+        "heartbeat": _stamp(ago),
+    }
     (state / "apply.lock.json").write_text(json.dumps(note), encoding="utf-8")
 
 

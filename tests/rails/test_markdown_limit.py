@@ -11,18 +11,31 @@ SPEC = VideoSpec("clip", "default", "default", None, True, False, Source(path="x
 
 def deletes(n: int) -> list[Action]:
     return [
-        Action("video", "delete", f"media/old/clip-{i:05d}.mp4", "removed",
-               "removed from the manifest", video_id=f"{i:08d}-dead-beef-0000-000000000000")
+        Action(
+            resource="video",
+            kind="delete",
+            key=f"media/old/clip-{i:05d}.mp4",
+            cause="removed",
+            reason="removed from the manifest",
+            video_id=f"{i:08d}-dead-beef-0000-000000000000",
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def creates(n: int) -> list[Action]:
     return [
-        Action("video", "create", f"media/new/clip-{i:05d}.mp4", "new", "new in the manifest",
-               spec=SPEC, size=1_000_000)
+        Action(
+            resource="video",
+            kind="create",
+            key=f"media/new/clip-{i:05d}.mp4",
+            cause="new",
+            reason="new in the manifest",
+            spec=SPEC,
+            size=1_000_000,
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def test_a_small_plan_is_rendered_whole() -> None:

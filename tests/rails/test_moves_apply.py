@@ -41,10 +41,14 @@ def test_a_file_moved_to_another_folder_is_a_move(
     capsys: pytest.CaptureFixture[str],
     distinct_videos: list[Path],
 ) -> None:
-    manifest = _catalog(tmp_path, distinct_videos, {
-        "media/a.mp4": "{path: media/a.mp4}",
-        "media/b.mp4": "{path: media/b.mp4}",
-    })  # fmt: skip
+    manifest = _catalog(
+        tmp_path,
+        distinct_videos,
+        {
+            "media/a.mp4": "{path: media/a.mp4}",
+            "media/b.mp4": "{path: media/b.mp4}",
+        },
+    )
     _apply(capsys, manifest, emulator.url)
     before = load_lockfile(lockfile_path(manifest))
     remote_before = _remote_state(emulator)
@@ -61,8 +65,9 @@ def test_a_file_moved_to_another_folder_is_a_move(
     code, out, _ = run(capsys, "-f", str(manifest), "--api-url", emulator.url, "status")
     assert code == 0
     assert [line.split()[::3] for line in out.splitlines()[1:3]] == [
-        ["media/a.mp4", "moved"], ["media/b.mp4", "ok"],
-    ]  # fmt: skip
+        ["media/a.mp4", "moved"],
+        ["media/b.mp4", "ok"],
+    ]
 
     out = _apply(capsys, manifest, emulator.url)
     assert f"moved archive/a.mp4 ({video_id[:8]}…)" in out
@@ -71,8 +76,10 @@ def test_a_file_moved_to_another_folder_is_a_move(
     assert set(after.videos) == {"archive/a.mp4", "media/b.mp4"}
     moved = after.videos["archive/a.mp4"]
     assert (moved.video_id, moved.hash, moved.spec.source.path) == (
-        video_id, before.videos["media/a.mp4"].hash, "archive/a.mp4",
-    )  # fmt: skip
+        video_id,
+        before.videos["media/a.mp4"].hash,
+        "archive/a.mp4",
+    )
     code, out, _ = run(
         capsys, "-f", str(manifest), "--api-url", emulator.url, "plan", "--detailed-exitcode"
     )
@@ -134,5 +141,6 @@ def test_only_the_move_candidates_are_read(
     run_ = make_plan(manifest, api_url=emulator.url, api_key=API_KEY)
     assert BYTES_READ.total - before == (tmp_path / "archive" / "a.mp4").stat().st_size
     assert [(a.kind, a.key) for a in run_.plan.changes] == [
-        ("move", "archive/a.mp4"), ("create", "media/other.mp4"),
-    ]  # fmt: skip
+        ("move", "archive/a.mp4"),
+        ("create", "media/other.mp4"),
+    ]

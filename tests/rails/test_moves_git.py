@@ -46,8 +46,9 @@ def test_a_move_committed_to_git_is_planned_from_a_fresh_clone_without_reading(
     _git(tmp_path, "clone", "-q", str(origin), "clone")
 
     before = BYTES_READ.total
-    planned = make_plan(tmp_path / "clone" / "videosync.yaml", api_url=emulator.url,
-                        api_key=API_KEY)  # fmt: skip
+    planned = make_plan(
+        tmp_path / "clone" / "videosync.yaml", api_url=emulator.url, api_key=API_KEY
+    )
     assert BYTES_READ.total == before
     assert [(a.kind, a.key, a.moved_from) for a in planned.plan.changes] == [
         ("move", "archive/v0.mp4", "media/v0.mp4")

@@ -24,8 +24,11 @@ def test_same_content_and_attributes_under_a_new_key_is_a_move() -> None:
     plan = plan_of([new], RECORDED, REMOTE)
     [action] = plan.actions
     assert (action.kind, action.key, action.moved_from, action.video_id) == (
-        "move", "archive/a.mp4", "media/a.mp4", "v1",
-    )  # fmt: skip
+        "move",
+        "archive/a.mp4",
+        "media/a.mp4",
+        "v1",
+    )
     assert action.reason == (
         "same content and upload attributes: only the lockfile changes (no upload, no delete)"
     )
@@ -40,8 +43,9 @@ def test_a_new_name_is_not_a_move_the_api_cannot_rename() -> None:
 
 def test_another_upload_attribute_is_not_a_move() -> None:
     assert kinds([video("b.mp4", name="Intro", index=False)]) == [
-        ("create", "b.mp4"), ("delete", "media/a.mp4"),
-    ]  # fmt: skip
+        ("create", "b.mp4"),
+        ("delete", "media/a.mp4"),
+    ]
     assert kinds([video("b.mp4", name="Intro", thumbnails=True)])[0] == ("create", "b.mp4")
 
 
@@ -63,15 +67,19 @@ def test_one_vanished_entry_moves_to_one_new_key_only() -> None:
 def test_an_entry_gone_remotely_is_not_moved() -> None:
     plan = plan_of([video("archive/a.mp4", name="Intro")], RECORDED, [])
     assert [(a.kind, a.key) for a in plan.actions] == [
-        ("create", "archive/a.mp4"), ("delete", "media/a.mp4"),
-    ]  # fmt: skip
+        ("create", "archive/a.mp4"),
+        ("delete", "media/a.mp4"),
+    ]
 
 
 def test_a_url_entry_moves_with_its_url() -> None:
     url = "https://example.com/k.mp4"
     old = video("keynote", name="Keynote", url=url)
-    plan = plan_of([video("keynote-2025", name="Keynote", url=url)], lock(entry(old, "v9")),
-                   [remote("v9", "keynote", name="Keynote")])  # fmt: skip
+    plan = plan_of(
+        [video("keynote-2025", name="Keynote", url=url)],
+        lock(entry(old, "v9")),
+        [remote("v9", "keynote", name="Keynote")],
+    )
     assert [(a.kind, a.moved_from) for a in plan.actions] == [("move", "keynote")]
 
 

@@ -70,8 +70,9 @@ def test_deleting_more_than_half_is_refused_until_the_percentage_is_raised(
         code, _, err = _cli(capsys, manifest, emulator.url, *command)
         assert (code, err) == (5, refusal), command
     assert len(remote_videos(emulator)) == 10
-    code, out, err = _cli(capsys, manifest, emulator.url, "apply", "--yes",
-                          "--max-delete-percent", "60")  # fmt: skip
+    code, out, err = _cli(
+        capsys, manifest, emulator.url, "apply", "--yes", "--max-delete-percent", "60"
+    )
     assert (code, err) == (0, "")
     assert "6 deleted" in out
     assert len(remote_videos(emulator)) == 4

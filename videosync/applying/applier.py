@@ -160,9 +160,12 @@ class Applier:
         self._hashes = HashCache.for_manifest_dir(root)
         self._identities: dict[str, IdentitiesToRecord] = {}
         self._uploader = Uploader(
-            client, self.record, preexisting=self._preexisting,
-            progress=self.reporter.upload_progress, rounds=self.options.ambiguous_rounds,
-        )  # fmt: skip
+            client,
+            self.record,
+            preexisting=self._preexisting,
+            progress=self.reporter.upload_progress,
+            rounds=self.options.ambiguous_rounds,
+        )
 
     # --- control ------------------------------------------------------------------------
 
@@ -264,9 +267,13 @@ class Applier:
             self._finish(Outcome("failed", step.action.key, step.action.resource, error=str(exc)))
         except OSError as exc:
             self._finish(
-                Outcome("failed", step.action.key, step.action.resource,
-                        error=f"cannot read the file: {exc.strerror or exc}")
-            )  # fmt: skip
+                Outcome(
+                    verb="failed",
+                    key=step.action.key,
+                    resource=step.action.resource,
+                    error=f"cannot read the file: {exc.strerror or exc}",
+                )
+            )
 
     def _finish(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
@@ -340,10 +347,16 @@ class Applier:
         replaces = action.video_id if action.kind == "replace" else None
         intent = await self.record.intent(
             lambda i: UploadIntent(
-                i, action.key, spec, replaces, st.st_size if st else None,
-                st.st_mtime_ns if st else None, action.protect, utc_now(),
+                id=i,
+                key=action.key,
+                spec=spec,
+                replaces=replaces,
+                size=st.st_size if st else None,
+                mtime_ns=st.st_mtime_ns if st else None,
+                protect=action.protect,
+                at=utc_now(),
             )
-        )  # fmt: skip
+        )
         try:
             async with self._slot():
                 self.reporter.upload_started(action.key, st.st_size if st else None)
@@ -360,9 +373,13 @@ class Applier:
         if path is not None and digest is None:
             digest = self._hashes.digest(path)  # only after a lost answer, rarely
         entry = LockEntry(
-            video_id=sent.video_id, spec=spec, size=sent.size, hash=digest,
-            uploaded_at=utc_now(), protect=action.protect,
-        )  # fmt: skip
+            video_id=sent.video_id,
+            spec=spec,
+            size=sent.size,
+            hash=digest,
+            uploaded_at=utc_now(),
+            protect=action.protect,
+        )
         changes: dict[str, LockEntry | None] = {action.key: entry}
         old = self.record.videos.get(action.key)
         if replaces is not None and old is not None:
@@ -388,9 +405,13 @@ class Applier:
             size = path.stat().st_size
             digest = self._hashes.digest(path)
         entry = LockEntry(
-            video_id=action.video_id, spec=spec, size=size, hash=digest,
-            uploaded_at=utc_now(), protect=action.protect,
-        )  # fmt: skip
+            video_id=action.video_id,
+            spec=spec,
+            size=size,
+            hash=digest,
+            uploaded_at=utc_now(),
+            protect=action.protect,
+        )
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
 

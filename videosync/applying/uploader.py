@@ -94,7 +94,9 @@ class Uploader:
                     # The last attempt sent the whole file: its hasher saw exactly the bytes.
                     whole = path is not None and sent == size and hashers
                     return Uploaded(
-                        landed.video_id, size, hashers[-1].hexdigest() if whole else None
+                        video_id=landed.video_id,
+                        size=size,
+                        digest=hashers[-1].hexdigest() if whole else None,
                     )
             except ApiError:
                 await self.record.done(intent)  # the server answered no: nothing was created
@@ -115,14 +117,25 @@ class Uploader:
         start = parse_start(spec.start) if spec.start is not None else None
         if path is None:
             result = await self.client.upload_url(
-                spec.source.url or "", name=spec.name, index=spec.index,
-                thumbnails=spec.thumbnails, start=start, group_id=spec.group_id,
-            )  # fmt: skip
+                spec.source.url or "",
+                name=spec.name,
+                index=spec.index,
+                thumbnails=spec.thumbnails,
+                start=start,
+                group_id=spec.group_id,
+            )
             return Uploaded(result.video_id, None, None)
         result = await self.client.upload_file(
-            path, name=spec.name, filename=key, index=spec.index, thumbnails=spec.thumbnails,
-            start=start, group_id=spec.group_id, progress=progress, hasher=hasher,
-        )  # fmt: skip
+            path,
+            name=spec.name,
+            filename=key,
+            index=spec.index,
+            thumbnails=spec.thumbnails,
+            start=start,
+            group_id=spec.group_id,
+            progress=progress,
+            hasher=hasher,
+        )
         return Uploaded(result.video_id, result.size, result.digest)
 
     async def find_landed(self, key: str, spec: VideoSpec) -> RemoteVideo | None:

@@ -92,9 +92,7 @@ def rail_options(command: Any) -> Any:
 )
 @rail_options
 @click.pass_obj
-@exit_codes(
-    ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES, ExitCode.BAD_INPUT, ExitCode.REFUSED
-)
+@exit_codes(ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES, ExitCode.BAD_INPUT, ExitCode.REFUSED)
 def plan_command(
     settings: Settings,
     *,

@@ -83,10 +83,15 @@ def apply(
     lock_path = lockfile_path(manifest_path)
     with RunLock(lock_path, workdir(root), "apply", lock_timeout=lock_timeout):
         run = make_plan(
-            manifest_path, api_url=api_url, api_key=key, prune=prune,
-            allow_protected=allow_protected, max_delete=max_delete,
-            max_delete_percent=max_delete_percent, allow_empty=allow_empty,
-        )  # fmt: skip
+            manifest_path,
+            api_url=api_url,
+            api_key=key,
+            prune=prune,
+            allow_protected=allow_protected,
+            max_delete=max_delete,
+            max_delete_percent=max_delete_percent,
+            allow_empty=allow_empty,
+        )
         plan = run.plan
         if saved is not None:
             assert plan.fingerprints is not None
@@ -139,11 +144,16 @@ async def _execute(
     reporter = reporter or SilentReporter()
     async with VisionClient(api_url, api_key) as client:
         applier = Applier(
-            plan, run.recorded, root=root, lock_path=run.lockfile_path, client=client,
+            plan,
+            run.recorded,
+            root=root,
+            lock_path=run.lockfile_path,
+            client=client,
             remote_videos=run.remote.videos,
             remote_group_ids={g.group_id for g in run.remote.groups},
-            reporter=reporter, options=options,
-        )  # fmt: skip
+            reporter=reporter,
+            options=options,
+        )
         with _interrupts(applier, reporter):
             result = await applier.run()
         names = {o.video_id: o.key for o in result.outcomes if o.video_id and o.ok}

@@ -65,9 +65,11 @@ def import_video(
             RemoteGroup(g.group_id, g.name, dict(g.metadata)) for g in recorded.groups.values()
         )
         run = make_plan(
-            manifest_path, api_url=api_url, api_key=api_key,
+            manifest_path,
+            api_url=api_url,
+            api_key=api_key,
             remote=RemoteState(videos=(video,), groups=groups),
-        )  # fmt: skip
+        )
         action = next(
             (a for a in run.plan.actions if a.resource == "video" and a.key == key and a.spec),
             None,
@@ -102,12 +104,17 @@ def import_video(
                 "(it stays on the server)"
             )
         entry = LockEntry(
-            video_id=video_id, spec=spec, size=size, hash=digest,
-            uploaded_at=utc_now(), protect=action.protect,
-        )  # fmt: skip
+            video_id=video_id,
+            spec=spec,
+            size=size,
+            hash=digest,
+            uploaded_at=utc_now(),
+            protect=action.protect,
+        )
         save_lockfile(
             lock_path,
-            Lockfile(videos=dict(sorted({**recorded.videos, key: entry}.items())),
-                     groups=recorded.groups),
-        )  # fmt: skip
+            Lockfile(
+                videos=dict(sorted({**recorded.videos, key: entry}.items())), groups=recorded.groups
+            ),
+        )
     return Imported(entry, lock_path, tuple(warnings))

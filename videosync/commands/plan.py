@@ -146,8 +146,7 @@ def make_plan(
     replaces the list calls with a catalog already fetched.
     """
     # Planning a large catalog allocates millions of long-lived objects and frees almost
-    # none: the cyclic collector would rescan them over and over (a third of the time at
-    # 100k entries), for nothing to collect.
+    # none: the cyclic collector would rescan them over and over, for nothing to collect.
     with collector_paused():
         return _make_plan(
             manifest_path,

@@ -74,9 +74,12 @@ def status_of(run: PlanRun) -> Status:
     return Status(
         rows=tuple(rows),
         unmanaged=sum(1 for v in run.remote.videos if v.video_id not in recorded_ids),
-        not_uploaded=sum(1 for a in actions.values() if a.key not in run.recorded.videos
-                         and a.kind in ("create", "adopt")),
-    )  # fmt: skip
+        not_uploaded=sum(
+            1
+            for a in actions.values()
+            if a.key not in run.recorded.videos and a.kind in ("create", "adopt")
+        ),
+    )
 
 
 def status(manifest_path: Path, *, api_url: str, api_key: str | None) -> Status:

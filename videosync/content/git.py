@@ -70,7 +70,7 @@ class IdentitiesToRecord:
 
     Each is a digest more over every byte sent, so only the one git can later vouch for:
     the blob id for a file plain git tracks (or would), the sha256 for a git-LFS file
-    (its pointer names it). When git cannot say, both, as before.
+    (its pointer names it). When git cannot say, both.
     """
 
     git_oid: bool = True

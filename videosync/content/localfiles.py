@@ -301,7 +301,7 @@ def local_file_states(
     pointers: list[tuple[str, Path, os.stat_result]] = []
     for key, path in paths.items():
         try:
-            st = os.stat(path)  # noqa: PTH116 (pathlib adds 2 µs a call: 0.2 s on 100k files)
+            st = os.stat(path)  # noqa: PTH116 (pathlib's stat costs more, once per file)
         except OSError as exc:
             raise LocalFileError(f"{path}: cannot read the file: {exc.strerror}") from exc
         entry = recorded.get(key) if recorded is not None else None

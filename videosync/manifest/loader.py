@@ -85,7 +85,8 @@ def load_manifest(path: Path) -> Manifest:
     `file:line:column`, sorted by line.
     """
     # Parsing a large manifest creates millions of objects at once; the cyclic collector
-    # would rescan them again and again (4x slower at 100k entries) and none are garbage.
+    # would rescan them again and again, and none are garbage (bench/README.md, "Measured
+    # choices").
     with collector_paused():
         try:
             doc = read_yaml(path, file=str(path))

@@ -4,7 +4,7 @@ When a key leaves the manifest and a new key arrives with the same content diges
 same upload attributes (name, group, start, index, thumbnails; the URL for a URL entry), the
 plan `move`s the recorded video to the new key: apply rewrites the lockfile, no upload, no
 delete. The name must match too: the API cannot rename a video, so a renamed file whose
-name comes from its file name (the default) is a new upload and a delete, as before; give
+name comes from its file name (the default) is a new upload and a delete; give
 the entry an explicit `name:` to keep it. The server keeps the old key as the video's
 `metadata.source`, which nothing but crash recovery reads (and only for unrecorded copies).
 
@@ -23,8 +23,8 @@ from videosync.planning.plan import Action
 __all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
 
 # size, digest, then the upload attributes: name, group, group_id, start, index,
-# thumbnails, URL. A plain tuple: a dataclasses.replace of the spec per entry made a plan
-# of 100k moves take 5.4 s, this 3.2 s.
+# thumbnails, URL. A plain tuple, not a spec copied with dataclasses.replace per entry:
+# that made plans of many moves markedly slower (bench/README.md, "Measured choices").
 _MoveMatch = tuple[int | None, str | None, str, str, str | None, str | None, bool, bool, str | None]
 
 
@@ -59,9 +59,16 @@ def _match_of(spec: VideoSpec, size: int | None, digest: str | None) -> _MoveMat
     # A file's path is not sent to the API (the key is), so it is no part of the match;
     # a URL is what is uploaded, so it is.
     return (
-        size, digest, spec.name, spec.group, spec.group_id, spec.start, spec.index,
-        spec.thumbnails, spec.source.url,
-    )  # fmt: skip
+        size,
+        digest,
+        spec.name,
+        spec.group,
+        spec.group_id,
+        spec.start,
+        spec.index,
+        spec.thumbnails,
+        spec.source.url,
+    )
 
 
 def movable_entries(
@@ -108,7 +115,15 @@ def take_move(
 
 def move_action(dv: DesiredVideo, spec: VideoSpec, old_key: str, rec: LockEntry) -> Action:
     return Action(
-        "video", "move", dv.key, "moved",
-        "same content and upload attributes: only the lockfile changes (no upload, no delete)",
-        video_id=rec.video_id, spec=spec, protect=dv.protect, moved_from=old_key,
-    )  # fmt: skip
+        resource="video",
+        kind="move",
+        key=dv.key,
+        cause="moved",
+        reason=(
+            "same content and upload attributes: only the lockfile changes (no upload, no delete)"
+        ),
+        video_id=rec.video_id,
+        spec=spec,
+        protect=dv.protect,
+        moved_from=old_key,
+    )

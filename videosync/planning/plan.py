@@ -225,9 +225,7 @@ class Plan:
     def require_applicable(self) -> None:
         """Raise `PlanRefused` (exit 5), carrying this plan, when a guard or rail refuses it."""
         if self.problems:
-            raise PlanRefused(
-                "the plan cannot be applied: " + "; ".join(self.problems), plan=self
-            )
+            raise PlanRefused("the plan cannot be applied: " + "; ".join(self.problems), plan=self)
 
     @property
     def changes(self) -> tuple[Action, ...]:
@@ -385,10 +383,19 @@ def fingerprint_remote(videos: Iterable[RemoteVideo], groups: Iterable[RemoteGro
     whether a video failed is part of it; presigned URLs and timestamps are left out.
     """
     lines = [
-        repr(("v", v.video_id, v.name, v.group_id, v.source, v.start_ms,
-              v.indexing_status == "failed"))
+        repr(
+            (
+                "v",
+                v.video_id,
+                v.name,
+                v.group_id,
+                v.source,
+                v.start_ms,
+                v.indexing_status == "failed",
+            )
+        )
         for v in videos
-    ]  # fmt: skip
+    ]
     lines += [
         repr(("g", g.group_id, g.name, json.dumps(g.metadata, sort_keys=True))) for g in groups
     ]

@@ -139,9 +139,13 @@ def compute_plan(
     actions = tuple(sorted(group_actions + video_actions, key=apply_order))
     problems = problems_of(actions, remote_by_id, max_delete)
     problems += rail_problems(
-        actions, recorded, desired_keys, remote_by_id.keys(),
-        max_delete_percent=max_delete_percent, allow_empty=allow_empty,
-    )  # fmt: skip
+        actions,
+        recorded,
+        desired_keys,
+        remote_by_id.keys(),
+        max_delete_percent=max_delete_percent,
+        allow_empty=allow_empty,
+    )
     return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
 
 
@@ -159,9 +163,14 @@ def _delete(key: str, rec: LockEntry, remote: Mapping[str, RemoteVideo]) -> Acti
     if is_orphan_key(key):  # recovery.py: a replace's old copy, kept until deleted
         why = "an old copy a replace left to delete"
     return Action(
-        "video", "delete", key, "removed", f"{why}{gone}",
-        video_id=rec.video_id, protect=rec.protect,
-    )  # fmt: skip
+        resource="video",
+        kind="delete",
+        key=key,
+        cause="removed",
+        reason=f"{why}{gone}",
+        video_id=rec.video_id,
+        protect=rec.protect,
+    )
 
 
 def _resolve_group(
@@ -175,7 +184,8 @@ def _resolve_group(
 
 
 def _relative(path: Path, root: Path, root_prefix: str) -> str:
-    """The manifest-relative POSIX path of `path` (string slicing: 10x `relative_to`)."""
+    """The manifest-relative POSIX path of `path`, by string slicing (`relative_to` costs
+    far more, once per entry of a large manifest)."""
     text = str(path)
     if text.startswith(root_prefix):
         return text[len(root_prefix) :].replace(os.sep, "/")
@@ -245,29 +255,55 @@ def _plan_groups(
         if changes:
             reason = "; ".join(sorted({f"{c.attribute.split('.')[0]} changed" for c in changes}))
             actions.append(
-                Action("group", "update", ref, "changed", reason, changes=changes,
-                       group_id=rec.group_id, group=spec)
-            )  # fmt: skip
+                Action(
+                    resource="group",
+                    kind="update",
+                    key=ref,
+                    cause="changed",
+                    reason=reason,
+                    changes=changes,
+                    group_id=rec.group_id,
+                    group=spec,
+                )
+            )
         else:
             actions.append(
-                Action("group", "noop", ref, "unchanged", "unchanged",
-                       group_id=rec.group_id, group=spec)
-            )  # fmt: skip
+                Action(
+                    resource="group",
+                    kind="noop",
+                    key=ref,
+                    cause="unchanged",
+                    reason="unchanged",
+                    group_id=rec.group_id,
+                    group=spec,
+                )
+            )
     referenced = {g.group_id for g in wanted.values() if not g.managed} | literal_groups
     for ref in sorted(recorded.groups.keys() - {r for r, g in wanted.items() if g.managed}):
         rec = recorded.groups[ref]
         if rec.group_id in referenced:
             actions.append(
-                Action("group", "noop", ref, "released",
-                       "now referenced by id, no longer managed: the group is kept",
-                       group_id=rec.group_id)
-            )  # fmt: skip
+                Action(
+                    resource="group",
+                    kind="noop",
+                    key=ref,
+                    cause="released",
+                    reason="now referenced by id, no longer managed: the group is kept",
+                    group_id=rec.group_id,
+                )
+            )
             continue
         gone = "" if rec.group_id in remote else " (already gone remotely)"
         actions.append(
-            Action("group", "delete", ref, "removed", f"removed from the manifest{gone}",
-                   group_id=rec.group_id)
-        )  # fmt: skip
+            Action(
+                resource="group",
+                kind="delete",
+                key=ref,
+                cause="removed",
+                reason=f"removed from the manifest{gone}",
+                group_id=rec.group_id,
+            )
+        )
     return actions, ids
 
 
@@ -281,18 +317,31 @@ def _plan_new(
     if len(candidates) == 1:
         found = candidates[0].video_id
         return Action(
-            "video", "adopt", dv.key, "adopt",
-            f"an earlier upload of this entry, interrupted before it was recorded, is on the "
-            f"server as {found}: it is recorded instead of uploaded again",
-            video_id=found, spec=spec, protect=dv.protect,
-        )  # fmt: skip
+            resource="video",
+            kind="adopt",
+            key=dv.key,
+            cause="adopt",
+            reason=(
+                "an earlier upload of this entry, interrupted before it was recorded, is on the "
+                f"server as {found}: it is recorded instead of uploaded again"
+            ),
+            video_id=found,
+            spec=spec,
+            protect=dv.protect,
+        )
     reason = "new in the manifest"
     if candidates:
         reason += f"; {len(candidates)} unrecorded remote copies match it, so none is adopted"
     return Action(
-        "video", "create", dv.key, "new", reason,
-        spec=spec, size=state.size if state else None, protect=dv.protect,
-    )  # fmt: skip
+        resource="video",
+        kind="create",
+        key=dv.key,
+        cause="new",
+        reason=reason,
+        spec=spec,
+        size=state.size if state else None,
+        protect=dv.protect,
+    )
 
 
 def _plan_recorded(
@@ -306,15 +355,27 @@ def _plan_recorded(
     current = remote.get(rec.video_id)
     if current is None:
         return Action(
-            "video", "create", dv.key, "gone",
-            f"recorded video {short_id(rec.video_id)} no longer exists remotely",
-            spec=spec, size=size, protect=dv.protect,
-        )  # fmt: skip
+            resource="video",
+            kind="create",
+            key=dv.key,
+            cause="gone",
+            reason=f"recorded video {short_id(rec.video_id)} no longer exists remotely",
+            spec=spec,
+            size=size,
+            protect=dv.protect,
+        )
     if current.indexing_status == "failed":
         return Action(
-            "video", "replace", dv.key, "failed", "remote copy's indexing failed",
-            video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
-        )  # fmt: skip
+            resource="video",
+            kind="replace",
+            key=dv.key,
+            cause="failed",
+            reason="remote copy's indexing failed",
+            video_id=rec.video_id,
+            spec=spec,
+            size=size,
+            protect=dv.protect,
+        )
     changes = _spec_changes(dv.key, rec, spec, state)
     # The API cannot rename or (by default) move a video: a remote copy that differs from
     # what was recorded is not the upload videosync made.
@@ -324,22 +385,41 @@ def _plan_recorded(
         changes += (Change("remote.name", current.name, rec.spec.name),)
     if changes:
         return Action(
-            "video", "replace", dv.key, "changed", _describe(changes),
-            changes=changes, video_id=rec.video_id, spec=spec, size=size, protect=dv.protect,
-        )  # fmt: skip
+            resource="video",
+            kind="replace",
+            key=dv.key,
+            cause="changed",
+            reason=_describe(changes),
+            changes=changes,
+            video_id=rec.video_id,
+            spec=spec,
+            size=size,
+            protect=dv.protect,
+        )
     if dv.protect != rec.protect:
         # Recorded, so protection outlives the entry's removal from the manifest: lifting
         # it takes an apply of `protect: false` first (or --allow-protected).
         return Action(
-            "video", "update", dv.key, "protect",
-            "protect changed: recorded in the lockfile only (nothing is sent)",
+            resource="video",
+            kind="update",
+            key=dv.key,
+            cause="protect",
+            reason="protect changed: recorded in the lockfile only (nothing is sent)",
             changes=(Change("protect", rec.protect, dv.protect),),
-            video_id=rec.video_id, spec=spec, protect=dv.protect,
-        )  # fmt: skip
+            video_id=rec.video_id,
+            spec=spec,
+            protect=dv.protect,
+        )
     return Action(
-        "video", "noop", dv.key, "unchanged", "unchanged",
-        video_id=rec.video_id, spec=spec, protect=dv.protect,
-    )  # fmt: skip
+        resource="video",
+        kind="noop",
+        key=dv.key,
+        cause="unchanged",
+        reason="unchanged",
+        video_id=rec.video_id,
+        spec=spec,
+        protect=dv.protect,
+    )
 
 
 def _spec_changes(
@@ -402,7 +482,10 @@ def _describe(changes: Sequence[Change]) -> str:
 def _prune(v: RemoteVideo) -> Action:
     named = f" ({v.name!r}, source {v.source!r})" if v.name or v.source else ""
     return Action(
-        "video", "delete", v.video_id, "unmanaged",
-        f"not in the manifest or the lockfile{named}; --prune deletes it",
+        resource="video",
+        kind="delete",
+        key=v.video_id,
+        cause="unmanaged",
+        reason=f"not in the manifest or the lockfile{named}; --prune deletes it",
         video_id=v.video_id,
-    )  # fmt: skip
+    )

@@ -234,8 +234,12 @@ def _fitted(plan: Plan, head: list[str], tail: list[str], limit: int) -> str:
     counts = ", ".join(f"{n} {what}" for what, n in sorted(folded.items()))
 
     def note(shown: int) -> list[str]:
-        lines = ["", "> [!NOTE]", "> This plan is too long for a pull-request comment: "
-                 f"it is cut to {limit:,} characters."]  # fmt: skip
+        lines = [
+            "",
+            "> [!NOTE]",
+            "> This plan is too long for a pull-request comment: "
+            f"it is cut to {limit:,} characters.",
+        ]
         if shown < len(destructive):
             lines.append(
                 f"> Only {shown} of the {len(destructive)} deletes and replaces are listed "

@@ -145,8 +145,11 @@ def problems_of(
         if a.blocked and a.resource == "group":
             problems.append(f"group {a.key} cannot be deleted: {a.blocked}")
     if max_delete is not None:
-        deletes = sum(1 for a in actions if a.kind == "delete" and a.resource == "video"
-                      and a.video_id in remote)  # fmt: skip
+        deletes = sum(
+            1
+            for a in actions
+            if a.kind == "delete" and a.resource == "video" and a.video_id in remote
+        )
         replaces = sum(1 for a in actions if a.kind == "replace")
         if deletes + replaces > max_delete:
             problems.append(

@@ -174,8 +174,12 @@ def done_record(
 def _intent(record: Mapping[str, Any]) -> Intent:
     if record["kind"] == "group":
         g = record["group"]
-        return GroupIntent(record["id"], record["ref"], GroupSpec(g["name"], g["metadata"]),
-                           record["at"])  # fmt: skip
+        return GroupIntent(
+            id=record["id"],
+            ref=record["ref"],
+            spec=GroupSpec(g["name"], g["metadata"]),
+            at=record["at"],
+        )
     return UploadIntent(
         id=record["id"],
         key=record["key"],

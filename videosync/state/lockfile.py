@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 LOCKFILE_NAME = "videosync.lock"
+
+
 def lockfile_path(manifest: Path) -> Path:
     """The lockfile that belongs to `manifest`: `videosync.lock` in the same folder."""
     return manifest.parent / LOCKFILE_NAME

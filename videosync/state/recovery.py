@@ -50,6 +50,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+
 def _uploaded_hash(root: Path, intent: UploadIntent, cache: HashCache) -> str | None:
     """The hash of the bytes the intent's upload sent, if the file is provably unchanged.
 
