@@ -17,7 +17,8 @@ from videosync.commands.plan import make_plan
 from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
 from videosync.errors import StalePlan
-from videosync.planning.plan import Plan, check_fingerprints
+from videosync.planning.fingerprints import check_fingerprints
+from videosync.planning.plan import Plan
 from videosync.schemas import schema_error
 
 
@@ -165,14 +166,14 @@ def test_saved_plan_has_fingerprints_and_no_key(
     now = make_plan(catalog, api_url=emulator.url, api_key=API_KEY).plan
     assert saved == now
     assert saved.fingerprints is not None and now.fingerprints is not None
-    check_fingerprints(saved, now.fingerprints)
+    check_fingerprints(saved.fingerprints, now.fingerprints)
 
     with SyncVisionClient(emulator.url, API_KEY) as client:
         client.create_group("Someone else's")
     later = make_plan(catalog, api_url=emulator.url, api_key=API_KEY).plan
     assert later.fingerprints is not None
     with pytest.raises(StalePlan) as info:
-        check_fingerprints(saved, later.fingerprints)
+        check_fingerprints(saved.fingerprints, later.fingerprints)
     assert str(info.value) == (
         "the saved plan is stale: the remote catalog changed since it was made; "
         "run `videosync plan --out` again and review the new plan"

@@ -20,7 +20,8 @@ from videosync.applying.applier import Applier, ApplyOptions, ApplyResult
 from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
-from videosync.planning.plan import Plan, check_fingerprints
+from videosync.planning.fingerprints import check_fingerprints
+from videosync.planning.plan import Plan
 from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.journal import Journal
 from videosync.state.lockfile import lockfile_path, save_lockfile
@@ -95,7 +96,7 @@ def apply(
         plan = run.plan
         if saved is not None:
             assert plan.fingerprints is not None
-            check_fingerprints(saved, plan.fingerprints)
+            check_fingerprints(saved.fingerprints, plan.fingerprints)
             plan = saved
         plan.require_applicable()
         _save_recovered(run)

@@ -21,14 +21,14 @@ from videosync.errors import InvalidSetting
 from videosync.gcpause import collector_paused
 from videosync.manifest.loader import load_manifest
 from videosync.model import DesiredState, Lockfile, RemoteState
-from videosync.planning.moves import move_candidates
-from videosync.planning.plan import (
+from videosync.planning.fingerprints import (
     Fingerprints,
-    Plan,
     fingerprint_bytes,
     fingerprint_local,
     fingerprint_remote,
 )
+from videosync.planning.moves import move_candidates
+from videosync.planning.plan import Plan
 from videosync.planning.planner import compute_plan
 from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.lockfile import lockfile_path, read_lockfile

@@ -1,23 +1,22 @@
 """The plan as a value: actions with reasons, in apply order, saved and loaded as JSON.
 
 A `Plan` is immutable and contains no timestamps: the same inputs give byte-identical
-`to_json()`. A plan saved with `plan --out` also carries fingerprints of the manifest, the
-lockfile and the remote state it was computed from, so `apply PLANFILE` can refuse it once
-any of them has changed (`check_fingerprints`). It never holds the API key.
+`to_json()`. A plan saved with `plan --out` also carries the fingerprints of what it was
+computed from (`fingerprints.py`), so `apply PLANFILE` can refuse it once any of them has
+changed. It never holds the API key.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from videosync.content.localfiles import LocalFileState
-from videosync.errors import PlanFileError, PlanRefused, StalePlan
-from videosync.model import GroupSpec, RemoteGroup, RemoteVideo, VideoSpec
+from videosync.errors import PlanFileError, PlanRefused
+from videosync.model import GroupSpec, VideoSpec
+from videosync.planning.fingerprints import Fingerprints
 from videosync.schemas import schema_error
 from videosync.workdir import write_atomic
 
@@ -25,14 +24,9 @@ __all__ = [
     "PLAN_FORMAT_VERSION",
     "Action",
     "Change",
-    "Fingerprints",
     "Plan",
     "Step",
     "Summary",
-    "check_fingerprints",
-    "fingerprint_bytes",
-    "fingerprint_local",
-    "fingerprint_remote",
     "human_bytes",
     "short_id",
 ]
@@ -163,27 +157,6 @@ class Summary:
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class Fingerprints:
-    """sha256 of what a plan was computed from; a mismatch makes a saved plan stale."""
-
-    manifest: str
-    lockfile: str | None
-    """None when there was no lockfile yet."""
-    remote: str
-    local: str | None = None
-    """The local files' sizes and the digests the plan used: a file edited after the plan
-    was made (but before apply) makes it stale too."""
-
-    def to_json(self) -> dict[str, str | None]:
-        return {
-            "manifest": self.manifest,
-            "lockfile": self.lockfile,
-            "remote": self.remote,
-            "local": self.local,
-        }
 
 
 # Apply order (DESIGN.md): groups first, then uploads, then deletes, then group deletes.
@@ -359,70 +332,3 @@ def short_id(value: str | None) -> str:
         return "none"
     text = value.split(":", 1)[-1]
     return text[:8] + "…" if len(text) > 8 else text
-
-
-def fingerprint_bytes(data: bytes | None) -> str | None:
-    """`sha256:<hex>` of a file's bytes (None for a file that does not exist)."""
-    return None if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _digest_lines(lines: Iterable[str]) -> str:
-    # One `repr` per item, sorted: unambiguous for str/int/bool/None, and sorting flat
-    # strings costs a fraction of sorting nested lists (this runs on 100k videos per plan).
-    hasher = hashlib.sha256()
-    for line in sorted(lines):
-        hasher.update(line.encode("utf-8", "surrogatepass"))
-        hasher.update(b"\n")
-    return "sha256:" + hasher.hexdigest()
-
-
-def fingerprint_remote(videos: Iterable[RemoteVideo], groups: Iterable[RemoteGroup]) -> str:
-    """A digest of the remote state as far as planning depends on it.
-
-    Indexing progress (`pending` → `indexing` → `indexed`) does not change a plan, so only
-    whether a video failed is part of it; presigned URLs and timestamps are left out.
-    """
-    lines = [
-        repr(
-            (
-                "v",
-                v.video_id,
-                v.name,
-                v.group_id,
-                v.source,
-                v.start_ms,
-                v.indexing_status == "failed",
-            )
-        )
-        for v in videos
-    ]
-    lines += [
-        repr(("g", g.group_id, g.name, json.dumps(g.metadata, sort_keys=True))) for g in groups
-    ]
-    return _digest_lines(lines)
-
-
-def fingerprint_local(states: Mapping[str, LocalFileState]) -> str:
-    """A digest of the local files as the plan saw them: key, size and digest if known."""
-    return _digest_lines(repr((key, st.size, st.digest)) for key, st in states.items())
-
-
-def check_fingerprints(plan: Plan, current: Fingerprints) -> None:
-    """Refuse (`StalePlan`) a saved plan whose inputs have changed since it was made."""
-    if plan.fingerprints is None:
-        raise StalePlan("the plan file has no fingerprints; save it with `videosync plan --out`")
-    changed = [
-        what
-        for what, old, new in (
-            ("the manifest", plan.fingerprints.manifest, current.manifest),
-            ("the lockfile", plan.fingerprints.lockfile, current.lockfile),
-            ("the remote catalog", plan.fingerprints.remote, current.remote),
-            ("the local files", plan.fingerprints.local, current.local),
-        )
-        if old != new
-    ]
-    if changed:
-        raise StalePlan(
-            f"the saved plan is stale: {', '.join(changed)} changed since it was made; "
-            "run `videosync plan --out` again and review the new plan"
-        )

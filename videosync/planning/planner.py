@@ -2,7 +2,8 @@
 
 No I/O happens here: the caller loads the manifest, the lockfile, lists the remote catalog
 once and stats (and where needed hashes) the local files, then passes plain values in. The
-decision table is DESIGN.md's, "The plan". This is the one module that imports deepdiff.
+decision table is DESIGN.md's, "The plan"; managed groups are decided in `groups.py`,
+renames in `moves.py`, what refuses a plan in `safety.py`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from deepdiff import DeepDiff
-from deepdiff.helper import notpresent
 
 from videosync.content.localfiles import LocalFileState
 from videosync.model import (
     DesiredGroup,
     DesiredState,
     DesiredVideo,
-    GroupSpec,
     LockEntry,
     Lockfile,
     RemoteGroup,
@@ -30,7 +26,9 @@ from videosync.model import (
     format_start,
     is_orphan_key,
 )
-from videosync.ownership import is_upload_of, unrecorded_namesakes
+from videosync.ownership import is_upload_of
+from videosync.planning.diff import diff_attributes
+from videosync.planning.groups import plan_groups, resolve_group
 from videosync.planning.moves import movable_entries, move_action, take_move
 from videosync.planning.plan import Action, Change, Plan, apply_order, human_bytes, short_id
 from videosync.planning.safety import (
@@ -41,24 +39,7 @@ from videosync.planning.safety import (
     rail_problems,
 )
 
-__all__ = ["compute_plan", "diff_attributes"]
-
-
-def diff_attributes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Change, ...]:
-    """Attribute-level changes old → new, with dotted paths for nested values."""
-    if old == new:  # the common case, and far cheaper than a DeepDiff
-        return ()
-    changes: list[Change] = []
-    for report in DeepDiff(dict(old), dict(new), verbose_level=2).tree.values():
-        for level in report:
-            path = ".".join(str(p) for p in level.path(output_format="list"))
-            changes.append(Change(path, _present(level.t1), _present(level.t2)))
-    return tuple(sorted(changes, key=lambda c: c.attribute))
-
-
-def _present(value: Any) -> Any:
-    # deepdiff marks the missing side of an added or removed item with `notpresent`.
-    return None if value is notpresent else value
+__all__ = ["compute_plan"]
 
 
 def compute_plan(
@@ -86,7 +67,7 @@ def compute_plan(
     remote_groups_by_id = {g.group_id: g for g in remote_groups}
     wanted = {g.ref: g for g in desired.groups}
     literal_groups = {v.group for v in desired.videos if v.group not in wanted}
-    group_actions, group_ids = _plan_groups(wanted, recorded, remote_groups_by_id, literal_groups)
+    group_actions, group_ids = plan_groups(wanted, recorded, remote_groups_by_id, literal_groups)
 
     recorded_ids = {e.video_id for e in recorded.videos.values()}
     unrecorded = [v for v in remote_videos if v.video_id not in recorded_ids]
@@ -173,16 +154,6 @@ def _delete(key: str, rec: LockEntry, remote: Mapping[str, RemoteVideo]) -> Acti
     )
 
 
-def _resolve_group(
-    ref: str, wanted: Mapping[str, DesiredGroup], ids: Mapping[str, str]
-) -> str | None:
-    """The group_id an entry's `group:` means; None for a managed group not created yet."""
-    if ref in wanted:
-        group = wanted[ref]
-        return ids.get(ref) if group.managed else group.group_id
-    return ref  # `default` or a group UUID, used as it is
-
-
 def _relative(path: Path, root: Path, root_prefix: str) -> str:
     """The manifest-relative POSIX path of `path`, by string slicing (`relative_to` costs
     far more, once per entry of a large manifest)."""
@@ -208,103 +179,12 @@ def _spec(
     return VideoSpec(
         name=dv.name,
         group=dv.group,
-        group_id=_resolve_group(dv.group, wanted, ids),
+        group_id=resolve_group(dv.group, wanted, ids),
         start=format_start(dv.start) if dv.start is not None else None,
         index=dv.index,
         thumbnails=dv.thumbnails,
         source=source,
     )
-
-
-def _plan_groups(
-    wanted: Mapping[str, DesiredGroup],
-    recorded: Lockfile,
-    remote: Mapping[str, RemoteGroup],
-    literal_groups: set[str],
-) -> tuple[list[Action], dict[str, str]]:
-    """Actions for managed groups, and the group_id of each that exists and stays."""
-    actions: list[Action] = []
-    ids: dict[str, str] = {}
-    recorded_ids = {g.group_id for g in recorded.groups.values()}
-    for ref in sorted(wanted):
-        group = wanted[ref]
-        if not group.managed:
-            continue
-        spec = GroupSpec(group.name or ref, dict(group.metadata))
-        rec = recorded.groups.get(ref)
-        existing = remote.get(rec.group_id) if rec else None
-        if rec is None or existing is None:
-            if rec is None:
-                cause, reason = "new", "new in the manifest"
-            else:
-                cause = "gone"
-                reason = f"recorded group {short_id(rec.group_id)} no longer exists remotely"
-            namesakes = unrecorded_namesakes(remote.values(), spec.name, recorded_ids)
-            if namesakes:
-                found = short_id(namesakes[0].group_id)
-                reason += (
-                    f"; a remote group named {spec.name!r} ({found}) exists that "
-                    "videosync did not create: reference it with `id:` to use it instead"
-                )
-            actions.append(Action("group", "create", ref, cause, reason, group=spec))
-            continue
-        ids[ref] = rec.group_id
-        changes = diff_attributes(
-            {"name": existing.name, "metadata": existing.metadata}, spec.to_json()
-        )
-        if changes:
-            reason = "; ".join(sorted({f"{c.attribute.split('.')[0]} changed" for c in changes}))
-            actions.append(
-                Action(
-                    resource="group",
-                    kind="update",
-                    key=ref,
-                    cause="changed",
-                    reason=reason,
-                    changes=changes,
-                    group_id=rec.group_id,
-                    group=spec,
-                )
-            )
-        else:
-            actions.append(
-                Action(
-                    resource="group",
-                    kind="noop",
-                    key=ref,
-                    cause="unchanged",
-                    reason="unchanged",
-                    group_id=rec.group_id,
-                    group=spec,
-                )
-            )
-    referenced = {g.group_id for g in wanted.values() if not g.managed} | literal_groups
-    for ref in sorted(recorded.groups.keys() - {r for r, g in wanted.items() if g.managed}):
-        rec = recorded.groups[ref]
-        if rec.group_id in referenced:
-            actions.append(
-                Action(
-                    resource="group",
-                    kind="noop",
-                    key=ref,
-                    cause="released",
-                    reason="now referenced by id, no longer managed: the group is kept",
-                    group_id=rec.group_id,
-                )
-            )
-            continue
-        gone = "" if rec.group_id in remote else " (already gone remotely)"
-        actions.append(
-            Action(
-                resource="group",
-                kind="delete",
-                key=ref,
-                cause="removed",
-                reason=f"removed from the manifest{gone}",
-                group_id=rec.group_id,
-            )
-        )
-    return actions, ids
 
 
 def _plan_new(
