@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 from tests.apply.conftest import assert_converged, child_env, command, remote_videos
-from videosync.applying.progress import Outcome, PlainReporter
+from videosync.applying.outcome import Outcome
+from videosync.applying.progress import PlainReporter
 from videosync.emulator import RunningEmulator
 
 

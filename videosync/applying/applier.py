@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.api.protocol import CatalogApi
-from videosync.applying.progress import Outcome, Reporter, SilentReporter
+from videosync.applying.outcome import ApplyResult, Outcome
+from videosync.applying.progress import Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
 from videosync.applying.uploader import Uploader
 from videosync.content.digest import prefixed
@@ -47,7 +48,7 @@ from videosync.planning.plan import Action, Plan, Step
 from videosync.state.journal import GroupIntent, Journal, UploadIntent
 from videosync.workdir import journal_path
 
-__all__ = ["Applier", "ApplyOptions", "ApplyResult"]
+__all__ = ["Applier", "ApplyOptions"]
 
 log = logging.getLogger(__name__)
 
@@ -63,53 +64,6 @@ class ApplyOptions:
     checkpoint_actions: int = 200
     ambiguous_rounds: int = 3
     """How many times an upload whose answer was lost is looked for and sent again."""
-
-
-@dataclass(frozen=True)
-class ApplyResult:
-    """What a run did: one outcome per finished or failed action, and what it left."""
-
-    outcomes: tuple[Outcome, ...]
-    not_started: int
-    interrupted: bool
-    uploaded: tuple[str, ...] = ()
-    """The video_ids uploaded by this run (for `--wait`)."""
-
-    @property
-    def failed(self) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if not o.ok)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.interrupted
-
-    def summary(self) -> str:
-        count: dict[str, int] = {}
-        for o in self.outcomes:
-            if o.ok:
-                name = o.verb if o.resource == "video" else f"group {o.verb}"
-                count[name] = count.get(name, 0) + 1
-        lockfile_only = "".join(
-            f", {count[verb]} {verb}" for verb in ("moved", "updated") if count.get(verb)
-        )
-        done = (
-            f"{count.get('created', 0)} created, {count.get('replaced', 0)} replaced, "
-            f"{count.get('deleted', 0)} deleted, {count.get('adopted', 0)} adopted"
-            f"{lockfile_only}; groups: "
-            f"{count.get('group created', 0)} created, {count.get('group updated', 0)} updated, "
-            f"{count.get('group deleted', 0)} deleted"
-        )
-        if self.interrupted:
-            return (
-                f"Apply interrupted: {done}; {self.not_started} action(s) not started. "
-                "The lockfile records what was done: run `videosync apply` again to finish."
-            )
-        if self.failed:
-            return (
-                f"Apply failed: {len(self.failed)} action(s) failed ({done}). "
-                "Run `videosync apply` again to do what is left."
-            )
-        return f"Apply complete: {done}."
 
 
 class _NotStarted(Exception):

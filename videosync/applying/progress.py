@@ -8,49 +8,11 @@ action, `+ created media/a.mp4 → 3f2a1b2c…`, and failures on stderr.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from videosync.planning.plan import short_id
+from videosync.applying.outcome import Outcome
 
-__all__ = ["Outcome", "PlainReporter", "Reporter", "RichReporter", "SilentReporter", "reporter_for"]
-
-_SIGN = {
-    "created": "+",
-    "replaced": "-/+",
-    "adopted": "~",
-    "deleted": "-",
-    "updated": "~",
-    "moved": "~",
-    "failed": "!",
-}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One finished action: what was done to which key, or why it failed."""
-
-    verb: str
-    """created, replaced, adopted, moved, deleted, updated, or failed."""
-    key: str
-    resource: str = "video"
-    video_id: str | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def line(self) -> str:
-        what = f"group {self.key}" if self.resource == "group" else self.key
-        if self.error is not None:
-            return f"! failed {what}: {self.error}"
-        sign = _SIGN[self.verb]
-        if self.video_id is None:
-            return f"{sign} {self.verb} {what}"
-        if self.verb in ("deleted", "moved", "updated"):
-            return f"{sign} {self.verb} {what} ({short_id(self.video_id)})"
-        return f"{sign} {self.verb} {what} → {short_id(self.video_id)}"
+__all__ = ["PlainReporter", "Reporter", "RichReporter", "SilentReporter", "reporter_for"]
 
 
 class Reporter(Protocol):

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from videosync.applying.applier import Applier, ApplyOptions, ApplyResult
+from videosync.applying.applier import Applier, ApplyOptions
 from videosync.applying.indexwait import WaitResult, wait_indexed
+from videosync.applying.outcome import ApplyResult
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
 from videosync.planning.fingerprints import check_fingerprints
