@@ -1,24 +1,37 @@
-"""Properties of the planner over random states: deterministic, and applying converges.
+"""Properties of planning and applying over random catalogs: deterministic, and convergent.
 
-The in-memory catalog below applies a plan's steps the way an applier must (groups, then
-uploads, then deletes, then group deletes); planning again from the result must find
-nothing to do.
+Each example lays out a manifest's folder with real files in a temporary directory, a
+lockfile, and a remote catalog: `testing.fakeapi.FakeCatalog`, seeded with what is already
+on the server. The real `Applier` carries the plan out against it, with its journal and
+lockfile on disk; the next plan, made from the lockfile read back from disk and from the
+catalog the run left, must find nothing to do.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import itertools
 import json
-from dataclasses import dataclass, field, replace
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.plan.states import ROOT
-from videosync.content.localfiles import LocalFileState
+from testing.fakeapi import FakeCatalog
+from videosync.applying.applier import Applier
+from videosync.content.digest import LEGACY_ALGORITHM, new_hasher, prefixed
+from videosync.content.localfiles import HashCache, LocalFileState, local_file_states
 from videosync.model import (
+    DEFAULT_GROUP,
     Desired,
     DesiredGroup,
     DesiredVideo,
@@ -29,42 +42,88 @@ from videosync.model import (
     RemoteVideo,
     Source,
     VideoSpec,
+    format_start,
     start_to_ms,
 )
+from videosync.planning.moves import move_candidates
 from videosync.planning.plan import Plan
 from videosync.planning.planner import compute_plan
 from videosync.schemas import schema_error
+from videosync.state.lockfile import LOCKFILE_NAME, load_lockfile
 
-KEYS = ["a.mp4", "b.mp4", "c.mp4", "d.mp4", "https://x.test/u1.mp4", "https://x.test/u2.mp4"]
+FILES = ["a.mp4", "b.mp4", "media/c.mp4"]
+IDS = ["clip-1", "clip-2"]
+"""`id:` keys: each names one of FILES, not always the one it was uploaded from."""
+URLS = ["https://x.test/u1.mp4", "https://x.test/u2.mp4"]
+KEYS = [*FILES, *IDS, *URLS]
+CONTENTS = [b"\x00" * 10, b"\x01" * 10, b"\x00" * 20]
+"""What a file holds: two sizes, and two contents of one size that only a digest tells apart."""
 NAMES = ["One", "Two"]
 STARTS = [None, datetime(2025, 4, 12, 19, 5, 45, tzinfo=timezone.utc)]
-DIGESTS = ["sha256:" + c * 64 for c in "ab"]
+METADATA: list[dict[str, Any]] = [{}, {"campaign": "x"}]
 MANAGED = ["m1", "m2"]
 REFERENCED_ID = "ref-0001"
-GROUP_IDS = ["default", REFERENCED_ID, "g-m1", "g-m2", "g-other"]
+GROUP_IDS = [DEFAULT_GROUP, REFERENCED_ID, "g-m1", "g-m2", "g-other"]
+UPLOADED_AT = "2026-01-01T00:00:00Z"
 
 
-@dataclass
-class World:
-    """A catalog and its lockfile, changed only by applying plans."""
-
-    lock: dict[str, LockEntry]
-    lock_groups: dict[str, LockGroup]
-    remote: dict[str, RemoteVideo]
-    remote_groups: dict[str, RemoteGroup]
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    def lockfile(self) -> Lockfile:
-        return Lockfile(videos=dict(self.lock), groups=dict(self.lock_groups))
+def recorded_hash(data: bytes, algorithm: str) -> str:
+    """The `hash` a lockfile records for `data`: `blake3:`, or `sha256:` as version 1 did."""
+    if algorithm == LEGACY_ALGORITHM:
+        return f"{LEGACY_ALGORITHM}:{hashlib.sha256(data).hexdigest()}"
+    hasher = new_hasher(len(data))
+    hasher.update(data)
+    return prefixed(hasher.hexdigest())
 
 
 @dataclass(frozen=True)
 class Scenario:
-    videos: list[DesiredVideo]
-    groups: list[DesiredGroup]
-    local: dict[str, LocalFileState]
-    world: World
+    """A manifest (entries' paths relative to its folder) and the world it is applied to."""
+
+    videos: tuple[DesiredVideo, ...]
+    groups: tuple[DesiredGroup, ...]
+    files: dict[str, bytes]
+    """The content of each of FILES."""
     prune: bool
+    recorded: Lockfile
+    remote_videos: tuple[RemoteVideo, ...]
+    remote_groups: tuple[RemoteGroup, ...]
+
+    def catalog(self) -> FakeCatalog:
+        return FakeCatalog(self.remote_videos, self.remote_groups)
+
+
+@st.composite
+def manifest_entry(draw: st.DrawFn, key: str, refs: list[str]) -> DesiredVideo:
+    """The manifest's entry for `key`: a file, a URL, or an `id:` naming one of FILES."""
+    file = draw(st.sampled_from(FILES)) if key in IDS else key
+    return DesiredVideo(
+        key=key,
+        name=draw(st.sampled_from(NAMES)),
+        path=None if key in URLS else Path(file),
+        url=key if key in URLS else None,
+        group=draw(st.sampled_from(refs)),
+        start=draw(st.sampled_from(STARTS)),
+        index=draw(st.booleans()),
+        thumbnails=draw(st.booleans()),
+        protect=draw(st.booleans()),
+    )
+
+
+def recorded_copy(draw: st.DrawFn, video_id: str, key: str, spec: VideoSpec) -> RemoteVideo | None:
+    """The remote copy of a recorded upload: as uploaded, or gone, failed, renamed or moved."""
+    copy = draw(st.sampled_from(["indexed", "pending", "gone", "failed", "renamed", "moved"]))
+    if copy == "gone":
+        return None
+    assert spec.group_id is not None
+    renamed = next(name for name in NAMES if name != spec.name)
+    return RemoteVideo(
+        video_id,
+        renamed if copy == "renamed" else spec.name,
+        "g-other" if copy == "moved" else spec.group_id,
+        copy if copy in ("pending", "failed") else "indexed",
+        key, start_to_ms(spec.start) if spec.start else None,
+    )  # fmt: skip
 
 
 @st.composite
@@ -72,188 +131,267 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     groups = [DesiredGroup(ref="r1", group_id=REFERENCED_ID)]
     for ref in MANAGED:
         if draw(st.booleans()):
-            meta = draw(st.sampled_from([{}, {"campaign": "x"}]))
-            groups.append(DesiredGroup(ref=ref, name=draw(st.sampled_from(NAMES)), metadata=meta))
-    refs = ["default", REFERENCED_ID] + [g.ref for g in groups]
-    videos, local = [], {}
-    for key in draw(st.lists(st.sampled_from(KEYS), unique=True)):
-        is_url = key.startswith("https:")
-        videos.append(
-            DesiredVideo(
-                key=key,
-                name=draw(st.sampled_from(NAMES)),
-                path=None if is_url else ROOT / key,
-                url=key if is_url else None,
-                group=draw(st.sampled_from(refs)),
-                start=draw(st.sampled_from(STARTS)),
-                index=draw(st.booleans()),
-                thumbnails=draw(st.booleans()),
-                protect=draw(st.booleans()),
-            )
-        )
-        if not is_url:
-            local[key] = LocalFileState(
-                draw(st.sampled_from([10, 20])), draw(st.sampled_from(DIGESTS))
-            )
+            name = draw(st.sampled_from(NAMES))
+            groups.append(DesiredGroup(ref, name, draw(st.sampled_from(METADATA))))
+    refs = [DEFAULT_GROUP, REFERENCED_ID] + [g.ref for g in groups]
+    keys = draw(st.lists(st.sampled_from(KEYS), unique=True))
+    videos = [draw(manifest_entry(key, refs)) for key in keys]
+    files = {name: draw(st.sampled_from(CONTENTS)) for name in FILES}
 
+    # m1 may have been recorded as the group the manifest now references by id: released.
     lock_groups = {
-        ref: LockGroup(f"g-{ref}", draw(st.sampled_from(NAMES)), {})
+        ref: LockGroup(
+            draw(st.sampled_from([f"g-{ref}", REFERENCED_ID] if ref == "m1" else [f"g-{ref}"])),
+            draw(st.sampled_from(NAMES)),
+        )
         for ref in draw(st.lists(st.sampled_from(MANAGED), unique=True))
     }
-    remote_groups = {
-        gid: RemoteGroup(
-            gid, draw(st.sampled_from(NAMES)), draw(st.sampled_from([{}, {"campaign": "x"}]))
-        )
-        for gid in draw(st.lists(st.sampled_from(GROUP_IDS[1:]), unique=True))
-    }
+    known_ids = {"r1": REFERENCED_ID} | {ref: g.group_id for ref, g in lock_groups.items()}
+
+    def group_id_of(ref: str) -> str | None:
+        return known_ids.get(ref, ref if ref in GROUP_IDS else None)
+
+    wanted = {v.key: v for v in videos}
+    file_entries = [v for v in videos if v.path is not None]
     lock: dict[str, LockEntry] = {}
     remote: dict[str, RemoteVideo] = {}
     for n, key in enumerate(draw(st.lists(st.sampled_from(KEYS), unique=True))):
-        is_url = key.startswith("https:")
-        group_id = draw(st.sampled_from(GROUP_IDS))
-        spec = VideoSpec(
-            name=draw(st.sampled_from(NAMES)),
-            group=draw(st.sampled_from(refs)),
-            group_id=group_id,
-            start=draw(st.sampled_from([None, "2025-04-12T19:05:45Z"])),
-            index=draw(st.booleans()),
-            thumbnails=draw(st.booleans()),
-            source=Source(url=key) if is_url else Source(path=key),
+        source = (
+            Source(url=key)
+            if key in URLS
+            else Source(path=draw(st.sampled_from(FILES)) if key in IDS else key)
         )
+        # Uploaded as the manifest wants it now under this key (so often unchanged; an
+        # `id:` entry maybe from another file), as it wants it under a new key (a file
+        # renamed, or given an `id:`: a move), or as anything.
+        origin = draw(st.sampled_from(["as wanted", "as wanted", "as another", "other"]))
+        like = wanted.get(key) if origin == "as wanted" else None
+        if origin == "as another" and key not in URLS and key not in wanted and file_entries:
+            like = draw(st.sampled_from(file_entries))
+        if like is not None:
+            spec = VideoSpec(
+                like.name, like.group, group_id_of(like.group) or draw(st.sampled_from(GROUP_IDS)),
+                format_start(like.start) if like.start else None, like.index, like.thumbnails,
+                source,
+            )  # fmt: skip
+            protect = draw(st.sampled_from([like.protect, not like.protect]))
+            if like.path is not None and draw(st.booleans()):  # the file is as uploaded
+                content = files[like.path.as_posix()]
+            else:
+                content = draw(st.sampled_from(CONTENTS))
+        else:
+            spec = VideoSpec(
+                name=draw(st.sampled_from(NAMES)),
+                group=draw(st.sampled_from(refs)),
+                group_id=draw(st.sampled_from(GROUP_IDS)),
+                start=draw(st.sampled_from([None, "2025-04-12T19:05:45Z"])),
+                index=draw(st.booleans()),
+                thumbnails=draw(st.booleans()),
+                source=source,
+            )
+            protect = draw(st.booleans())
+            content = draw(st.sampled_from(CONTENTS))
+        algorithm = draw(st.sampled_from(["blake3", LEGACY_ALGORITHM]))
+        is_url = source.url is not None
         video_id = f"rec-{n}"
         lock[key] = LockEntry(
             video_id, spec,
-            size=None if is_url else draw(st.sampled_from([10, 20])),
-            hash=None if is_url else draw(st.sampled_from(DIGESTS)),
-            protect=draw(st.booleans()),
+            size=None if is_url else len(content),
+            hash=None if is_url else recorded_hash(content, algorithm),
+            uploaded_at=UPLOADED_AT, protect=protect,
         )  # fmt: skip
-        if draw(st.booleans()):  # the recorded copy may be gone remotely (drift)
-            remote[video_id] = RemoteVideo(
-                video_id, spec.name,
-                draw(st.sampled_from([group_id, "g-other"])),
-                draw(st.sampled_from(["indexed", "pending", "failed"])),
-                key, start_to_ms(spec.start) if spec.start else None,
-            )  # fmt: skip
-    for n in range(draw(st.integers(0, 3))):  # unmanaged videos, some left by a crash
-        source = draw(st.sampled_from([*KEYS, "stray.mp4"]))
+        copy = recorded_copy(draw, video_id, key, spec)
+        if copy is not None:
+            remote[video_id] = copy
+    for n in range(draw(st.integers(0, 3))):  # unmanaged videos
         start = draw(st.sampled_from(STARTS))
         remote[f"un-{n}"] = RemoteVideo(
             f"un-{n}", draw(st.sampled_from(NAMES)), draw(st.sampled_from(GROUP_IDS)),
-            draw(st.sampled_from(["indexed", "failed"])), source,
+            draw(st.sampled_from(["indexed", "failed"])),
+            draw(st.sampled_from([*KEYS, "stray.mp4"])),
             round(start.timestamp() * 1000) if start else None,
         )  # fmt: skip
     for n, v in enumerate(videos):  # uploads a crash left unrecorded, ready to adopt
-        if v.group in ("default", REFERENCED_ID) and v.key not in lock and draw(st.booleans()):
+        group_id = group_id_of(v.group)
+        if group_id is not None and v.key not in lock and draw(st.booleans()):
             start_ms = round(v.start.timestamp() * 1000) if v.start else None
             name = draw(st.sampled_from([v.name, *NAMES]))
             remote[f"crash-{n}"] = RemoteVideo(
-                f"crash-{n}", name, v.group, "indexing", v.key, start_ms
+                f"crash-{n}", name, group_id, "indexing", v.key, start_ms
             )
-    world = World(lock, lock_groups, remote, remote_groups)
-    return Scenario(videos, groups, local, world, draw(st.booleans()))
+
+    # A referenced group exists, and so does every group a video is in: the server
+    # refuses to delete a group that holds videos.
+    remote_groups = {REFERENCED_ID: RemoteGroup(REFERENCED_ID, "Referenced")}
+    in_use = [v.group_id for v in remote.values() if v.group_id != DEFAULT_GROUP]
+    for gid in [*draw(st.lists(st.sampled_from(GROUP_IDS[2:]), unique=True)), *in_use]:
+        if gid not in remote_groups:
+            name = draw(st.sampled_from(NAMES))
+            remote_groups[gid] = RemoteGroup(gid, name, draw(st.sampled_from(METADATA)))
+    return Scenario(
+        videos=tuple(videos),
+        groups=tuple(groups),
+        files=files,
+        prune=draw(st.booleans()),
+        recorded=Lockfile(videos=lock, groups=lock_groups),
+        remote_videos=tuple(remote.values()),
+        remote_groups=tuple(remote_groups.values()),
+    )
 
 
-def plan_for(s: Scenario, world: World) -> Plan:
+@contextmanager
+def catalog_folder() -> Iterator[Path]:
+    """A fresh folder for one example's manifest, files, lockfile and `.videosync/`."""
+    with tempfile.TemporaryDirectory(prefix="videosync-properties-") as folder:
+        yield Path(folder)
+
+
+# Each write gets an mtime of its own: the stat cache trusts (inode, size, mtime), and a
+# same-size rewrite within one tick of the file system's clock would look unchanged.
+_MTIMES = itertools.count(1_700_000_000_000_000_000, 1_000_000)
+
+
+def lay_out(s: Scenario, folder: Path) -> Desired:
+    """Write the scenario's files into `folder` (those that changed); its manifest there."""
+    for name, data in s.files.items():
+        path = folder / name
+        if path.exists() and path.read_bytes() == data:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        stamp = next(_MTIMES)
+        os.utime(path, ns=(stamp, stamp))
+    videos = [v if v.path is None else replace(v, path=folder / v.path) for v in s.videos]
+    return Desired(root=folder, videos=videos, groups=s.groups)
+
+
+def local_states(desired: Desired, recorded: Lockfile) -> dict[str, LocalFileState]:
+    """Stat the files and hash those the plan needs, as `videosync plan` does (without git)."""
+    paths = {v.key: v.path for v in desired.videos if v.path is not None}
+    sizes = {
+        key: entry.size
+        for key, entry in recorded.videos.items()
+        if entry.size is not None and entry.spec.source.path is not None
+    }
+    cache = HashCache.for_manifest_dir(desired.root)
+    states = local_file_states(paths, sizes, cache, recorded=recorded.videos)
+    sizes_now = {key: state.size for key, state in states.items()}
+    candidates = move_candidates(recorded, {v.key for v in desired.videos}, sizes_now)
+    if candidates:
+        picked = {key: paths[key] for key in candidates}
+        expected = {key: sizes_now[key] for key in candidates}
+        states.update(local_file_states(picked, expected, cache, recorded=candidates))
+    cache.save()
+    return states
+
+
+def plan_for(desired: Desired, recorded: Lockfile, catalog: FakeCatalog, prune: bool) -> Plan:
     return compute_plan(
-        Desired(root=ROOT, videos=s.videos, groups=s.groups),
-        world.lockfile(),
-        list(world.remote.values()),
-        list(world.remote_groups.values()),
-        local=s.local,
-        prune=s.prune,
+        desired,
+        recorded,
+        list(catalog.videos.values()),
+        list(catalog.groups.values()),
+        local=local_states(desired, recorded),
+        prune=prune,
         allow_protected=True,
         max_delete_percent=None,
         allow_empty=True,
     )
 
 
-def apply(plan: Plan, world: World, local: dict[str, LocalFileState]) -> None:
-    """What an applier does, step by step, against an in-memory catalog."""
-    for step in plan.steps():
-        a = step.action
-        if step.op == "create_group":
-            assert a.group is not None
-            gid = f"new-{next(world.ids)}"
-            world.remote_groups[gid] = RemoteGroup(gid, a.group.name, dict(a.group.metadata))
-            world.lock_groups[a.key] = LockGroup(gid, a.group.name, dict(a.group.metadata))
-        elif step.op == "update_group":
-            assert a.group is not None and a.group_id is not None
-            world.remote_groups[a.group_id] = RemoteGroup(
-                a.group_id, a.group.name, dict(a.group.metadata)
-            )
-            world.lock_groups[a.key] = LockGroup(a.group_id, a.group.name, dict(a.group.metadata))
-        elif step.op in ("upload", "adopt"):
-            assert a.spec is not None
-            gid = a.spec.group_id or world.lock_groups[a.spec.group].group_id
-            spec = replace(a.spec, group_id=gid)
-            if step.op == "upload":
-                video_id = f"new-{next(world.ids)}"
-                start_ms = start_to_ms(spec.start) if spec.start else None
-                world.remote[video_id] = RemoteVideo(
-                    video_id, spec.name, gid, "pending", a.key, start_ms
-                )
-            else:
-                assert a.video_id is not None
-                video_id = a.video_id
-            state = local.get(a.key)
-            world.lock[a.key] = LockEntry(
-                video_id, spec, state.size if state else None, state.digest if state else None,
-                protect=a.protect,
-            )  # fmt: skip
-        elif step.op == "move":
-            assert a.spec is not None and a.moved_from is not None
-            old = world.lock.pop(a.moved_from)
-            world.lock[a.key] = replace(old, spec=a.spec, protect=a.protect)
-        elif step.op == "update_video":
-            world.lock[a.key] = replace(world.lock[a.key], protect=a.protect)
-        elif step.op == "delete_video":
-            assert a.video_id is not None
-            world.remote.pop(a.video_id, None)
-            if a.kind == "delete" and a.cause != "unmanaged":
-                del world.lock[a.key]
-        elif step.op == "delete_group":
-            assert a.group_id is not None
-            world.remote_groups.pop(a.group_id, None)
-            del world.lock_groups[a.key]
-    for a in plan.actions:  # unchanged entries are re-recorded; released groups forgotten
-        if a.kind == "noop" and a.resource == "video" and a.spec is not None:
-            world.lock[a.key] = replace(world.lock[a.key], spec=a.spec, protect=a.protect)
-        if a.kind == "noop" and a.cause == "released":
-            del world.lock_groups[a.key]
+def apply(plan: Plan, recorded: Lockfile, desired: Desired, catalog: FakeCatalog) -> Lockfile:
+    """Carry `plan` out with the real applier; the lockfile it wrote, read back from disk."""
+    lock_path = desired.root / LOCKFILE_NAME
+    applier = Applier(
+        plan, recorded, root=desired.root, lock_path=lock_path, client=catalog,
+        remote_videos=list(catalog.videos.values()), remote_group_ids=set(catalog.groups),
+    )  # fmt: skip
+    result = asyncio.run(applier.run())
+    assert [(o.key, o.error) for o in result.failed] == []
+    assert result.ok and result.not_started == 0
+    return load_lockfile(lock_path)
 
 
-PROPERTY_SETTINGS = settings(
+def apply_and_replan(
+    s: Scenario, folder: Path, catalog: FakeCatalog, recorded: Lockfile
+) -> tuple[Lockfile, Plan] | None:
+    """Apply the plan for `s`; the lockfile left and the next plan. None if it is refused."""
+    desired = lay_out(s, folder)
+    plan = plan_for(desired, recorded, catalog, s.prune)
+    if not plan.applicable:
+        # Only a group that still holds videos nobody deletes can block here.
+        assert all("cannot be deleted" in p for p in plan.problems), plan.problems
+        return None
+    after = apply(plan, recorded, desired, catalog)
+    return after, plan_for(desired, after, catalog, s.prune)
+
+
+PLAN_SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# Each example applies (journal and lockfile fsynced): about 40 ms, so fewer of them.
+APPLY_SETTINGS = settings(PLAN_SETTINGS, max_examples=150)
 
 
-@PROPERTY_SETTINGS
+@PLAN_SETTINGS
 @given(scenarios())
 def test_same_inputs_give_byte_identical_json(s: Scenario) -> None:
-    first = plan_for(s, s.world)
-    assert first.to_json() == plan_for(s, s.world).to_json()
+    with catalog_folder() as folder:
+        desired = lay_out(s, folder)
+        first = plan_for(desired, s.recorded, s.catalog(), s.prune)
+        assert first.to_json() == plan_for(desired, s.recorded, s.catalog(), s.prune).to_json()
     data: Any = json.loads(first.to_json())
     assert schema_error("plan", data) is None
     assert Plan.from_dict(data) == first
 
 
-def converges(s: Scenario, world: World) -> bool:
-    """Apply the plan for `s` to `world`; assert the next plan is empty. False if blocked."""
-    plan = plan_for(s, world)
-    if not plan.applicable:
-        # Only a group that still holds videos nobody deletes can block here.
-        assert all("cannot be deleted" in p for p in plan.problems)
-        return False
-    apply(plan, world, s.local)
-    again = plan_for(s, world)
-    assert not again.has_changes, again.to_json()
-    return True
-
-
-@PROPERTY_SETTINGS
+@APPLY_SETTINGS
 @given(scenarios(), scenarios())
 def test_applying_a_plan_leaves_nothing_to_do(s: Scenario, then: Scenario) -> None:
-    if converges(s, s.world):
-        # A second manifest over the catalog the first apply left: noops, replaces, deletes
-        # of entries that were really uploaded.
-        converges(then, s.world)
+    with catalog_folder() as folder:
+        catalog = s.catalog()
+        applied = apply_and_replan(s, folder, catalog, s.recorded)
+        if applied is None:
+            return
+        after, again = applied
+        assert not again.has_changes, again.to_json()
+        # A second manifest and new file contents over what the first apply left: noops,
+        # replaces and deletes of entries that were really uploaded.
+        applied = apply_and_replan(then, folder, catalog, after)
+        if applied is not None:
+            assert not applied[1].has_changes, applied[1].to_json()
+
+
+def _moved_file() -> Scenario:
+    """`clip-1` names b.mp4 now; it was uploaded from a.mp4, whose bytes b.mp4 holds."""
+    content = CONTENTS[0]
+    spec = VideoSpec("One", DEFAULT_GROUP, DEFAULT_GROUP, None, True, False, Source(path="a.mp4"))
+    entry = LockEntry("rec-0", spec, len(content), recorded_hash(content, "blake3"), UPLOADED_AT)
+    return Scenario(
+        videos=(DesiredVideo("clip-1", "One", Path("b.mp4"), None, DEFAULT_GROUP, None),),
+        groups=(),
+        files={"a.mp4": CONTENTS[1], "b.mp4": content, "media/c.mp4": CONTENTS[2]},
+        prune=False,
+        recorded=Lockfile(videos={"clip-1": entry}),
+        remote_videos=(RemoteVideo("rec-0", "One", DEFAULT_GROUP, "indexed", "clip-1", None),),
+        remote_groups=(RemoteGroup(REFERENCED_ID, "Referenced"),),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hardening issue #13, item 8: a no-op whose recorded spec differs is not rewritten",
+)
+@APPLY_SETTINGS
+@given(scenarios())
+@example(_moved_file())
+def test_after_an_apply_unchanged_entries_are_recorded_as_planned(s: Scenario) -> None:
+    """The lockfile records an unchanged entry as the plan says it is: an `id:` entry whose
+    file moved (a.mp4 → b.mp4) records b.mp4 after an apply, not a.mp4 forever."""
+    with catalog_folder() as folder:
+        applied = apply_and_replan(s, folder, s.catalog(), s.recorded)
+    if applied is None:
+        return
+    after, again = applied
+    noops = [a for a in again.actions if a.resource == "video" and a.kind == "noop"]
+    assert [(a.key, after.videos[a.key].spec) for a in noops] == [(a.key, a.spec) for a in noops]
