@@ -1,19 +1,13 @@
-"""Catalogs on disk and "already applied" states for command tests over the emulator.
-
-Apply is not built yet (a later issue), so an applied state is made here the plain way:
-upload each entry with the API client, then write the lockfile that apply would write.
-"""
+"""Catalogs on disk, and the state `videosync apply` leaves, for command tests over the emulator."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from videosync.api.client import SyncVisionClient
-from videosync.content.localfiles import hash_file
-from videosync.manifest.loader import load_manifest
-from videosync.model import LockEntry, Lockfile, LockGroup, Source, VideoSpec, format_start
-from videosync.state.lockfile import lockfile_path, save_lockfile
+from videosync.commands.apply import apply
+from videosync.model import Lockfile
+from videosync.state.lockfile import load_lockfile, lockfile_path
 
 MANIFEST = """\
 version: 1
@@ -43,33 +37,13 @@ def write_catalog(folder: Path, samples: list[Path], manifest: str = MANIFEST) -
     return path
 
 
-def apply_by_hand(manifest_path: Path, url: str, api_key: str) -> Lockfile:
-    """Upload every entry and write the lockfile, as `videosync apply` will."""
-    manifest = load_manifest(manifest_path)
-    groups: dict[str, LockGroup] = {}
-    videos: dict[str, LockEntry] = {}
-    with SyncVisionClient(url, api_key) as client:
-        for group in manifest.groups:
-            if group.managed:
-                made = client.create_group(group.name or group.ref, group.metadata)
-                groups[group.ref] = LockGroup(made.group_id, made.name, dict(made.metadata))
-        for v in manifest.videos:
-            assert v.path is not None
-            group_id = groups[v.group].group_id if v.group in groups else v.group
-            result = client.upload_file(
-                v.path, name=v.name, filename=v.key, index=v.index,
-                thumbnails=v.thumbnails, start=v.start, group_id=group_id,
-            )  # fmt: skip
-            spec = VideoSpec(
-                name=v.name, group=v.group, group_id=group_id,
-                start=format_start(v.start) if v.start else None, index=v.index,
-                thumbnails=v.thumbnails,
-                source=Source(path=v.path.relative_to(manifest.root).as_posix()),
-            )  # fmt: skip
-            videos[v.key] = LockEntry(
-                result.video_id, spec, v.path.stat().st_size, hash_file(v.path),
-                uploaded_at="2026-01-01T00:00:00Z", protect=v.protect,
-            )  # fmt: skip
-    lockfile = Lockfile(videos=videos, groups=groups)
-    save_lockfile(lockfile_path(manifest.path), lockfile)
-    return lockfile
+def apply_catalog(manifest_path: Path, url: str, api_key: str) -> Lockfile:
+    """Apply the manifest as `videosync apply --yes` does; the lockfile it wrote, from disk."""
+    run = apply(manifest_path, api_url=url, api_key=api_key)
+    failed = [o.line() for o in run.result.failed] if run.result is not None else []
+    assert run.ok, failed
+    return load_lockfile(lockfile_path(manifest_path))
+
+
+# tests/rails/test_moves_apply.py still calls it by its old name.
+apply_by_hand = apply_catalog

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import API_KEY
-from tests.plan.catalog import apply_by_hand, write_catalog
+from tests.plan.catalog import apply_catalog, write_catalog
 from videosync.api.client import SyncVisionClient
 from videosync.cli import main
 from videosync.commands.plan import make_plan
@@ -57,7 +57,7 @@ def test_detailed_exitcode_is_2_with_changes_and_0_without(
 ) -> None:
     args = ("-f", str(catalog), "--api-url", emulator.url, "plan", "--detailed-exitcode")
     assert run(capsys, *args)[0] == 2
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     code, out, _ = run(capsys, *args)
     assert code == 0
     assert out == "No changes. The catalog matches the manifest.\n"
@@ -84,7 +84,7 @@ def test_json_plan_validates_against_its_schema(
 def test_replan_of_an_unchanged_tree_reads_no_file_bytes(
     catalog: Path, emulator: RunningEmulator
 ) -> None:
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     before = BYTES_READ.total
     first = make_plan(catalog, api_url=emulator.url, api_key=API_KEY)
     assert not first.plan.has_changes
@@ -98,7 +98,7 @@ def test_replan_of_an_unchanged_tree_reads_no_file_bytes(
 def test_a_plan_lists_the_catalog_with_one_call_per_kind(
     catalog: Path, emulator: RunningEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="videosync.emulator"):
         make_plan(catalog, api_url=emulator.url, api_key=API_KEY)
@@ -113,7 +113,7 @@ def test_edited_file_is_replaced_with_its_digests(
     capsys: pytest.CaptureFixture[str],
     sample_videos: list[Path],
 ) -> None:
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     b = catalog.parent / "media" / "b.mp4"
     b.write_bytes(sample_videos[1].read_bytes()[::-1])  # same size, other content
     code, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan")
@@ -126,7 +126,7 @@ def test_edited_file_is_replaced_with_its_digests(
 def test_protected_entry_refuses_the_plan(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     text = catalog.read_text().replace("  - path: media/c.mp4\n    protect: true\n", "")
     catalog.write_text(text)
     code, out, err = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "plan")
@@ -145,7 +145,7 @@ def test_protected_entry_refuses_the_plan(
 def test_max_delete_refuses_a_larger_plan(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    apply_by_hand(catalog, emulator.url, API_KEY)
+    apply_catalog(catalog, emulator.url, API_KEY)
     catalog.write_text("version: 1\nvideos: []\n")
     args = ("-f", str(catalog), "--api-url", emulator.url, "plan", "--allow-protected")
     code, _, err = run(capsys, *args, "--allow-empty", "--max-delete", "2")
@@ -218,7 +218,7 @@ def test_corrupt_lockfile_is_bad_input_and_left_alone(
 def test_status_shows_drift_per_managed_video(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recorded = apply_by_hand(catalog, emulator.url, API_KEY)
+    recorded = apply_catalog(catalog, emulator.url, API_KEY)
     with SyncVisionClient(emulator.url, API_KEY) as client:
         client.delete_videos([recorded.videos["media/b.mp4"].video_id])
         client.upload_file(catalog.parent / "media" / "b.mp4", name="stray", filename="stray.mp4")
@@ -249,7 +249,7 @@ def test_colour_on_a_terminal_unless_no_color(
 def test_status_as_json(
     catalog: Path, emulator: RunningEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recorded = apply_by_hand(catalog, emulator.url, API_KEY)
+    recorded = apply_catalog(catalog, emulator.url, API_KEY)
     code, out, _ = run(capsys, "-f", str(catalog), "--api-url", emulator.url, "status", "--json")
     assert code == 0
     data = json.loads(out)
