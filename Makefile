@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# Lint, format, types, then the whole suite on every core (pytest-xdist).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # The docs site, built as CI builds it: any broken link or anchor fails. (mkdocs-material
 # prints an end-of-life notice about MkDocs 2.0 on every build; the variable silences it.)

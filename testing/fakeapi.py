@@ -208,9 +208,10 @@ class FakeCatalog:
         metadata = {} if metadata is None else _metadata(metadata, call)
         if len(self.groups) >= MAX_GROUPS:
             raise _refused(
-                422, f"Group limit reached: at most {MAX_GROUPS} custom groups; delete one first",
+                422,
+                f"Group limit reached: at most {MAX_GROUPS} custom groups; delete one first",
                 call,
-            )  # fmt: skip
+            )
         group = RemoteGroup(self._new_id("g", self.groups), name, metadata)
         self.groups[group.group_id] = group
         return group
@@ -240,9 +241,10 @@ class FakeCatalog:
         held = sum(1 for v in self.videos.values() if v.group_id == group_id)
         if held:
             raise _refused(
-                409, f"Group {group_id!r} still holds {held} video(s): delete or move them first",
+                409,
+                f"Group {group_id!r} still holds {held} video(s): delete or move them first",
                 call,
-            )  # fmt: skip
+            )
         del self.groups[group_id]
 
     def _existing(self, group_id: str, call: str) -> RemoteGroup:
@@ -266,9 +268,10 @@ def _metadata(value: Mapping[str, Any], call: str) -> dict[str, Any]:
     size = len(json.dumps(dict(value), separators=(",", ":")))
     if size > MAX_METADATA_CHARS:
         raise _refused(
-            422, f"metadata is {size} characters as JSON; at most {MAX_METADATA_CHARS} allowed",
+            422,
+            f"metadata is {size} characters as JSON; at most {MAX_METADATA_CHARS} allowed",
             call,
-        )  # fmt: skip
+        )
     return dict(value)
 
 

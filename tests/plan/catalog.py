@@ -43,7 +43,3 @@ def apply_catalog(manifest_path: Path, url: str, api_key: str) -> Lockfile:
     failed = [o.line() for o in run.result.failed] if run.result is not None else []
     assert run.ok, failed
     return load_lockfile(lockfile_path(manifest_path))
-
-
-# tests/rails/test_moves_apply.py still calls it by its old name.
-apply_by_hand = apply_catalog

@@ -118,12 +118,13 @@ def recorded_copy(draw: st.DrawFn, video_id: str, key: str, spec: VideoSpec) -> 
     assert spec.group_id is not None
     renamed = next(name for name in NAMES if name != spec.name)
     return RemoteVideo(
-        video_id,
-        renamed if copy == "renamed" else spec.name,
-        "g-other" if copy == "moved" else spec.group_id,
-        copy if copy in ("pending", "failed") else "indexed",
-        key, start_to_ms(spec.start) if spec.start else None,
-    )  # fmt: skip
+        video_id=video_id,
+        name=renamed if copy == "renamed" else spec.name,
+        group_id="g-other" if copy == "moved" else spec.group_id,
+        indexing_status=copy if copy in ("pending", "failed") else "indexed",
+        source=key,
+        start_ms=start_to_ms(spec.start) if spec.start else None,
+    )
 
 
 @st.composite
@@ -170,10 +171,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             like = draw(st.sampled_from(file_entries))
         if like is not None:
             spec = VideoSpec(
-                like.name, like.group, group_id_of(like.group) or draw(st.sampled_from(GROUP_IDS)),
-                format_start(like.start) if like.start else None, like.index, like.thumbnails,
-                source,
-            )  # fmt: skip
+                name=like.name,
+                group=like.group,
+                group_id=group_id_of(like.group) or draw(st.sampled_from(GROUP_IDS)),
+                start=format_start(like.start) if like.start else None,
+                index=like.index,
+                thumbnails=like.thumbnails,
+                source=source,
+            )
             protect = draw(st.sampled_from([like.protect, not like.protect]))
             if like.path is not None and draw(st.booleans()):  # the file is as uploaded
                 content = files[like.path.as_posix()]
@@ -195,29 +200,38 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         is_url = source.url is not None
         video_id = f"rec-{n}"
         lock[key] = LockEntry(
-            video_id, spec,
+            video_id,
+            spec,
             size=None if is_url else len(content),
             hash=None if is_url else recorded_hash(content, algorithm),
-            uploaded_at=UPLOADED_AT, protect=protect,
-        )  # fmt: skip
+            uploaded_at=UPLOADED_AT,
+            protect=protect,
+        )
         copy = recorded_copy(draw, video_id, key, spec)
         if copy is not None:
             remote[video_id] = copy
     for n in range(draw(st.integers(0, 3))):  # unmanaged videos
         start = draw(st.sampled_from(STARTS))
         remote[f"un-{n}"] = RemoteVideo(
-            f"un-{n}", draw(st.sampled_from(NAMES)), draw(st.sampled_from(GROUP_IDS)),
-            draw(st.sampled_from(["indexed", "failed"])),
-            draw(st.sampled_from([*KEYS, "stray.mp4"])),
-            round(start.timestamp() * 1000) if start else None,
-        )  # fmt: skip
+            video_id=f"un-{n}",
+            name=draw(st.sampled_from(NAMES)),
+            group_id=draw(st.sampled_from(GROUP_IDS)),
+            indexing_status=draw(st.sampled_from(["indexed", "failed"])),
+            source=draw(st.sampled_from([*KEYS, "stray.mp4"])),
+            start_ms=round(start.timestamp() * 1000) if start else None,
+        )
     for n, v in enumerate(videos):  # uploads a crash left unrecorded, ready to adopt
         group_id = group_id_of(v.group)
         if group_id is not None and v.key not in lock and draw(st.booleans()):
             start_ms = round(v.start.timestamp() * 1000) if v.start else None
             name = draw(st.sampled_from([v.name, *NAMES]))
             remote[f"crash-{n}"] = RemoteVideo(
-                f"crash-{n}", name, group_id, "indexing", v.key, start_ms
+                video_id=f"crash-{n}",
+                name=name,
+                group_id=group_id,
+                indexing_status="indexing",
+                source=v.key,
+                start_ms=start_ms,
             )
 
     # A referenced group exists, and so does every group a video is in: the server
@@ -303,9 +317,14 @@ def apply(plan: Plan, recorded: Lockfile, desired: Desired, catalog: FakeCatalog
     """Carry `plan` out with the real applier; the lockfile it wrote, read back from disk."""
     lock_path = desired.root / LOCKFILE_NAME
     applier = Applier(
-        plan, recorded, root=desired.root, lock_path=lock_path, client=catalog,
-        remote_videos=list(catalog.videos.values()), remote_group_ids=set(catalog.groups),
-    )  # fmt: skip
+        plan,
+        recorded,
+        root=desired.root,
+        lock_path=lock_path,
+        client=catalog,
+        remote_videos=list(catalog.videos.values()),
+        remote_group_ids=set(catalog.groups),
+    )
     result = asyncio.run(applier.run())
     assert [(o.key, o.error) for o in result.failed] == []
     assert result.ok and result.not_started == 0

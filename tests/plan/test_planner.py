@@ -60,132 +60,225 @@ VIDEO_CASES = [
     Case("new entry", [A], lock(), [], "create", "new", "new in the manifest"),
     Case(
         "recorded video gone remotely",
-        [A], lock(entry(A, "1234567890ab")), [],
-        "create", "gone", "recorded video 12345678… no longer exists remotely",
+        [A],
+        lock(entry(A, "1234567890ab")),
+        [],
+        "create",
+        "gone",
+        "recorded video 12345678… no longer exists remotely",
     ),
     Case("unchanged", [A], lock(entry(A, "v1")), [remote("v1")], "noop", "unchanged", "unchanged"),
     Case(
         "content changed",
-        [A], lock(entry(A, "v1", digest=H2)), [remote("v1")],
-        "replace", "changed", "file content changed (sha256 9f8e7d6c… → 1a2b3c4d…)",
+        [A],
+        lock(entry(A, "v1", digest=H2)),
+        [remote("v1")],
+        "replace",
+        "changed",
+        "file content changed (sha256 9f8e7d6c… → 1a2b3c4d…)",
     ),
     Case(
         "size changed",
-        [A], lock(entry(A, "v1", size=900)), [remote("v1")],
-        "replace", "changed", "file size changed (900 B → 1.0 kB)",
+        [A],
+        lock(entry(A, "v1", size=900)),
+        [remote("v1")],
+        "replace",
+        "changed",
+        "file size changed (900 B → 1.0 kB)",
     ),
     Case(
         "indexing failed",
-        [A], lock(entry(A, "v1")), [remote("v1", status="failed")],
-        "replace", "failed", "remote copy's indexing failed",
+        [A],
+        lock(entry(A, "v1")),
+        [remote("v1", status="failed")],
+        "replace",
+        "failed",
+        "remote copy's indexing failed",
     ),
     Case(
         "name changed",
-        [A], lock(entry(A, "v1", name="Old")), [remote("v1", name="Old")],
-        "replace", "changed", "name changed",
+        [A],
+        lock(entry(A, "v1", name="Old")),
+        [remote("v1", name="Old")],
+        "replace",
+        "changed",
+        "name changed",
     ),
     Case(
         "group changed",
-        [video("a.mp4", group="legacy")], lock(entry(A, "v1")), [remote("v1")],
-        "replace", "changed",
+        [video("a.mp4", group="legacy")],
+        lock(entry(A, "v1")),
+        [remote("v1")],
+        "replace",
+        "changed",
         "group changed (default → legacy); a video's group is fixed at upload",
         groups=[referenced("legacy", G_LEGACY)],
     ),
     Case(
         "start, index and thumbnails changed",
         [video("a.mp4", start=START, index=False, thumbnails=True)],
-        lock(entry(A, "v1")), [remote("v1")],
-        "replace", "changed", "index changed; start changed; thumbnails changed",
+        lock(entry(A, "v1")),
+        [remote("v1")],
+        "replace",
+        "changed",
+        "index changed; start changed; thumbnails changed",
     ),
     Case(
         "URL changed",
-        [U], lock(entry(U, "v1", source=Source(url="https://example.com/old.mp4"))),
+        [U],
+        lock(entry(U, "v1", source=Source(url="https://example.com/old.mp4"))),
         [remote("v1", U.key, name="Keynote")],
-        "replace", "changed", "source changed", key=U.key,
+        "replace",
+        "changed",
+        "source changed",
+        key=U.key,
     ),
     Case(
         "URL entry unchanged needs no local file",
-        [U], lock(entry(U, "v1")), [remote("v1", U.key, name="Keynote")],
-        "noop", "unchanged", "unchanged", key=U.key,
+        [U],
+        lock(entry(U, "v1")),
+        [remote("v1", U.key, name="Keynote")],
+        "noop",
+        "unchanged",
+        "unchanged",
+        key=U.key,
     ),
     Case(
         "remote copy moved to another group",
-        [A], lock(entry(A, "v1")), [remote("v1", group_id="elsewhere-123456")],
-        "replace", "changed", "the remote copy was moved to group elsewher…",
+        [A],
+        lock(entry(A, "v1")),
+        [remote("v1", group_id="elsewhere-123456")],
+        "replace",
+        "changed",
+        "the remote copy was moved to group elsewher…",
     ),
     Case(
         "its managed group is gone and will be recreated",
         [video("a.mp4", group="marketing")],
-        lock(entry(A, "v1", group="marketing", group_id="g-gone-01"),
-             groups={"marketing": LockGroup("g-gone-01", "Marketing", {})}),
+        lock(
+            entry(A, "v1", group="marketing", group_id="g-gone-01"),
+            groups={"marketing": LockGroup("g-gone-01", "Marketing", {})},
+        ),
         [remote("v1", group_id="g-gone-01")],
-        "replace", "changed", "its group is being recreated",
+        "replace",
+        "changed",
+        "its group is being recreated",
         groups=[managed("marketing", "Marketing")],
     ),
     Case(
         "a file entry that was a URL",
-        [A], lock(entry(A, "v1", source=Source(url="https://example.com/a.mp4"))), [remote("v1")],
-        "replace", "changed", "source changed",
+        [A],
+        lock(entry(A, "v1", source=Source(url="https://example.com/a.mp4"))),
+        [remote("v1")],
+        "replace",
+        "changed",
+        "source changed",
     ),
     Case(
         "remote copy has another name",
-        [A], lock(entry(A, "v1")), [remote("v1", name="Renamed")],
-        "replace", "changed", "the remote copy is named 'Renamed'",
+        [A],
+        lock(entry(A, "v1")),
+        [remote("v1", name="Renamed")],
+        "replace",
+        "changed",
+        "the remote copy is named 'Renamed'",
     ),
     Case(
         "file moved under an id: key, same content",
         [video("intro", path="new/intro.mp4")],
-        lock(entry(video("intro", path="old/intro.mp4"), "v1")), [remote("v1", "intro")],
-        "noop", "unchanged", "unchanged", key="intro",
+        lock(entry(video("intro", path="old/intro.mp4"), "v1")),
+        [remote("v1", "intro")],
+        "noop",
+        "unchanged",
+        "unchanged",
+        key="intro",
     ),
     Case(
         "removed from the manifest",
-        [], lock(entry(A, "v1")), [remote("v1")], "delete", "removed", "removed from the manifest",
+        [],
+        lock(entry(A, "v1")),
+        [remote("v1")],
+        "delete",
+        "removed",
+        "removed from the manifest",
     ),
     Case(
         "removed, and already gone remotely",
-        [], lock(entry(A, "v1")), [],
-        "delete", "removed", "removed from the manifest (already gone remotely)",
+        [],
+        lock(entry(A, "v1")),
+        [],
+        "delete",
+        "removed",
+        "removed from the manifest (already gone remotely)",
     ),
     Case(
         "interrupted upload adopted",
-        [A], lock(), [remote("v9")],
-        "adopt", "adopt",
+        [A],
+        lock(),
+        [remote("v9")],
+        "adopt",
+        "adopt",
         "an earlier upload of this entry, interrupted before it was recorded, is on the server "
         "as v9: it is recorded instead of uploaded again",
     ),
     Case(
         "interrupted upload with its start adopted",
-        [video("a.mp4", start=START)], lock(), [remote("v9", start_ms=1744484745000)],
-        "adopt", "adopt",
+        [video("a.mp4", start=START)],
+        lock(),
+        [remote("v9", start_ms=1744484745000)],
+        "adopt",
+        "adopt",
         "an earlier upload of this entry, interrupted before it was recorded, is on the server "
         "as v9: it is recorded instead of uploaded again",
     ),
     Case(
         "same source but another name is not adopted",
-        [A], lock(), [remote("v9", name="Other")], "create", "new", "new in the manifest",
+        [A],
+        lock(),
+        [remote("v9", name="Other")],
+        "create",
+        "new",
+        "new in the manifest",
     ),
     Case(
         "same source but another group is not adopted",
-        [A], lock(), [remote("v9", group_id=G_LEGACY)], "create", "new", "new in the manifest",
+        [A],
+        lock(),
+        [remote("v9", group_id=G_LEGACY)],
+        "create",
+        "new",
+        "new in the manifest",
     ),
     Case(
         "a failed upload is not adopted",
-        [A], lock(), [remote("v9", status="failed")], "create", "new", "new in the manifest",
+        [A],
+        lock(),
+        [remote("v9", status="failed")],
+        "create",
+        "new",
+        "new in the manifest",
     ),
     Case(
         "two candidates: none adopted",
-        [A], lock(), [remote("v8"), remote("v9")],
-        "create", "new",
+        [A],
+        lock(),
+        [remote("v8"), remote("v9")],
+        "create",
+        "new",
         "new in the manifest; 2 unrecorded remote copies match it, so none is adopted",
     ),
     Case(
         "unmanaged video pruned",
-        [], lock(), [remote("v5", "stray.mp4")], "delete", "unmanaged",
+        [],
+        lock(),
+        [remote("v5", "stray.mp4")],
+        "delete",
+        "unmanaged",
         "not in the manifest or the lockfile ('stray', source 'stray.mp4'); --prune deletes it",
-        key="v5", options={"prune": True},
+        key="v5",
+        options={"prune": True},
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("case", VIDEO_CASES, ids=lambda c: c.id)
@@ -194,8 +287,9 @@ def test_video_action_and_reason(case: Case) -> None:
     videos = case.videos
     if case.options.get("prune") and not videos:
         videos = [video("other.mp4")]
-    plan = plan_of(videos, case.recorded, case.remote, groups=case.groups, local=case.local,
-                   **case.options)  # fmt: skip
+    plan = plan_of(
+        videos, case.recorded, case.remote, groups=case.groups, local=case.local, **case.options
+    )
     [action] = [a for a in plan.actions if a.resource == "video" and a.key == case.key]
     assert (action.kind, action.cause, action.reason) == (case.kind, case.cause, case.reason)
     assert plan.applicable
@@ -222,10 +316,11 @@ def test_unmanaged_left_alone_and_counted_without_prune() -> None:
 
 def test_prune_only_deletes_within_the_groups_the_manifest_uses() -> None:
     plan = plan_of(
-        [A], lock(entry(A, "v1")),
+        [A],
+        lock(entry(A, "v1")),
         [remote("v1"), remote("v5", "x.mp4"), remote("v6", "y.mp4", group_id=G_LEGACY)],
         prune=True,
-    )  # fmt: skip
+    )
     assert [(a.kind, a.key) for a in plan.changes] == [("delete", "v5")]
     assert plan.unmanaged == 1
 
@@ -315,53 +410,91 @@ GROUP_CASES = [
     GroupCase("new group", [MKT], {}, [], "create", "new", "new in the manifest"),
     GroupCase(
         "new group with a namesake videosync did not create",
-        [MKT], {}, [rgroup("g-theirs-01", "Marketing clips")], "create", "new",
+        [MKT],
+        {},
+        [rgroup("g-theirs-01", "Marketing clips")],
+        "create",
+        "new",
         "new in the manifest; a remote group named 'Marketing clips' (g-theirs…) exists that "
         "videosync did not create: reference it with `id:` to use it instead",
     ),
     GroupCase(
         "recorded group gone remotely",
-        [MKT], LOCK_MKT, [], "create", "gone", "recorded group g-mkt-00… no longer exists remotely",
+        [MKT],
+        LOCK_MKT,
+        [],
+        "create",
+        "gone",
+        "recorded group g-mkt-00… no longer exists remotely",
     ),
     GroupCase(
         "unchanged group",
-        [MKT], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
-        "noop", "unchanged", "unchanged",
+        [MKT],
+        LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        "noop",
+        "unchanged",
+        "unchanged",
     ),
     GroupCase(
         "renamed group",
-        [managed("marketing", "Marketing", campaign="launch")], LOCK_MKT,
+        [managed("marketing", "Marketing", campaign="launch")],
+        LOCK_MKT,
         [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
-        "update", "changed", "name changed", (Change("name", "Marketing clips", "Marketing"),),
+        "update",
+        "changed",
+        "name changed",
+        (Change("name", "Marketing clips", "Marketing"),),
     ),
     GroupCase(
         "metadata changed, also when changed on the server",
-        [MKT], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips", campaign="x", extra=1)],
-        "update", "changed", "metadata changed",
+        [MKT],
+        LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="x", extra=1)],
+        "update",
+        "changed",
+        "metadata changed",
         (Change("metadata.campaign", "x", "launch"), Change("metadata.extra", 1, None)),
     ),
     GroupCase(
         "group removed from the manifest",
-        [], LOCK_MKT, [rgroup("g-mkt-0001", "Marketing clips")],
-        "delete", "removed", "removed from the manifest",
+        [],
+        LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips")],
+        "delete",
+        "removed",
+        "removed from the manifest",
     ),
     GroupCase(
         "group removed, and already gone remotely",
-        [], LOCK_MKT, [], "delete", "removed", "removed from the manifest (already gone remotely)",
+        [],
+        LOCK_MKT,
+        [],
+        "delete",
+        "removed",
+        "removed from the manifest (already gone remotely)",
     ),
     GroupCase(
         "group now referenced by id is kept",
-        [referenced("marketing", "g-mkt-0001")], LOCK_MKT,
+        [referenced("marketing", "g-mkt-0001")],
+        LOCK_MKT,
         [rgroup("g-mkt-0001", "Marketing clips")],
-        "noop", "released", "now referenced by id, no longer managed: the group is kept",
+        "noop",
+        "released",
+        "now referenced by id, no longer managed: the group is kept",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("case", GROUP_CASES, ids=lambda c: c.id)
 def test_group_action_and_reason(case: GroupCase) -> None:
-    plan = plan_of(case.videos, lock(groups=case.recorded), case.remote_videos,
-                   groups=case.groups, remote_groups=case.remote)  # fmt: skip
+    plan = plan_of(
+        case.videos,
+        lock(groups=case.recorded),
+        case.remote_videos,
+        groups=case.groups,
+        remote_groups=case.remote,
+    )
     [action] = [a for a in plan.actions if a.resource == "group"]
     assert (action.kind, action.cause, action.reason) == (case.kind, case.cause, case.reason)
     assert action.changes == case.changes
@@ -369,9 +502,11 @@ def test_group_action_and_reason(case: GroupCase) -> None:
 
 def test_group_delete_blocked_while_videos_remain_in_it() -> None:
     plan = plan_of(
-        [], lock(groups=LOCK_MKT), [remote("v7", "x.mp4", group_id="g-mkt-0001")],
+        [],
+        lock(groups=LOCK_MKT),
+        [remote("v7", "x.mp4", group_id="g-mkt-0001")],
         remote_groups=[rgroup("g-mkt-0001", "Marketing clips")],
-    )  # fmt: skip
+    )
     assert plan.problems == (
         "group marketing cannot be deleted: it still holds 1 video(s) this plan does not "
         "delete; move or delete them first",
@@ -387,13 +522,18 @@ def test_videos_in_a_new_group_wait_for_its_id() -> None:
 
 def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None:
     b = video("b.mp4", group="marketing")
-    recorded = lock(entry(A, "v1", group_id="g-old-0001", group="old"), entry(b, "v2"),
-                    groups={"old": LockGroup("g-old-0001", "Old", {})})  # fmt: skip
+    recorded = lock(
+        entry(A, "v1", group_id="g-old-0001", group="old"),
+        entry(b, "v2"),
+        groups={"old": LockGroup("g-old-0001", "Old", {})},
+    )
     plan = plan_of(
-        [video("a.mp4", group="marketing")], recorded,
+        [video("a.mp4", group="marketing")],
+        recorded,
         [remote("v1", group_id="g-old-0001"), remote("v2", "b.mp4")],
-        groups=[MKT], remote_groups=[rgroup("g-old-0001", "Old")],
-    )  # fmt: skip
+        groups=[MKT],
+        remote_groups=[rgroup("g-old-0001", "Old")],
+    )
     assert [(s.op, s.action.key) for s in plan.steps()] == [
         ("create_group", "marketing"),
         ("upload", "a.mp4"),
@@ -407,9 +547,12 @@ def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None
 def test_no_changes_when_everything_matches() -> None:
     recorded = lock(entry(A, "v1", group="marketing", group_id="g-mkt-0001"), groups=LOCK_MKT)
     plan = plan_of(
-        [video("a.mp4", group="marketing")], recorded, [remote("v1", group_id="g-mkt-0001")],
-        groups=[MKT], remote_groups=[rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
-    )  # fmt: skip
+        [video("a.mp4", group="marketing")],
+        recorded,
+        [remote("v1", group_id="g-mkt-0001")],
+        groups=[MKT],
+        remote_groups=[rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+    )
     assert not plan.has_changes
     assert plan.summary().unchanged == 1
 

@@ -20,8 +20,9 @@ def test_summary_line_counts_and_bytes() -> None:
 
 
 def test_text_plan_shows_symbol_reason_and_old_to_new() -> None:
-    plan = plan_of([A, video("b.mp4")], lock(entry(A, "v1234567890", digest=H2)),
-                   [remote("v1234567890")])  # fmt: skip
+    plan = plan_of(
+        [A, video("b.mp4")], lock(entry(A, "v1234567890", digest=H2)), [remote("v1234567890")]
+    )
     assert render_text(plan) == (
         "videosync will perform these actions:\n"
         "\n"

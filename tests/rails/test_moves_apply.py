@@ -9,7 +9,7 @@ import pytest
 
 from tests.apply.conftest import remote_videos, run
 from tests.conftest import API_KEY
-from tests.plan.catalog import apply_by_hand
+from tests.plan.catalog import apply_catalog
 from tests.rails.conftest import write_manifest
 from videosync.commands.plan import make_plan
 from videosync.content.localfiles import BYTES_READ
@@ -127,7 +127,7 @@ def test_only_the_move_candidates_are_read(
     tmp_path: Path, emulator: RunningEmulator, distinct_videos: list[Path]
 ) -> None:
     manifest = _catalog(tmp_path, distinct_videos, {"media/a.mp4": "{path: media/a.mp4}"})
-    apply_by_hand(manifest, emulator.url, API_KEY)
+    apply_catalog(manifest, emulator.url, API_KEY)
     # A copy (a new inode: the stat cache cannot know it) in another folder, and a new file
     # of another size: only the copy, whose size a vanished entry had, may be read.
     (tmp_path / "archive").mkdir()
