@@ -24,7 +24,7 @@ import videosync
 from bench.measure import emulator_process
 from testing.samplemedia import write_sample_video
 from tests.apply.churn import churn, kill_at_random_instant
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.manifest.loader import load_manifest
 from videosync.state.lockfile import load_lockfile, lockfile_path
 from videosync.workdir import journal_path

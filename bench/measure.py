@@ -125,7 +125,7 @@ def emulator_process(data_dir: Path, *options: str) -> Iterator[EmulatorProcess]
 
 def delete_every_video(url: str, api_key: str) -> None:
     """Free the emulator's disk between runs: delete every video of `api_key`."""
-    from videosync.api.client import SyncVisionClient
+    from videosync.api.sync import SyncVisionClient
 
     with SyncVisionClient(url, api_key) as client:
         client.delete_videos([v.video_id for v in client.list_videos()])

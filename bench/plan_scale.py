@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from bench.measure import emulator_process, ratio
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.commands.plan import PlanRun, fetch_remote, make_plan
 from videosync.content.localfiles import BYTES_READ, HashCache, local_file_states
 from videosync.manifest.loader import load_manifest

@@ -37,7 +37,7 @@ from tests.client.scenarios import (  # noqa: E402
     record,
     serve_files,
 )
-from videosync.api.client import SyncVisionClient  # noqa: E402
+from videosync.api.sync import SyncVisionClient  # noqa: E402
 from videosync.emulator import EmulatorConfig, start_emulator  # noqa: E402
 
 SAMPLE_URL = "https://sample-videos.com/video321/mp4/720/big_buck_bunny_720p_1mb.mp4"

@@ -13,7 +13,7 @@ import pytest
 from testing.samplemedia import write_sample_video
 from tests.conftest import API_KEY
 from tests.plan.catalog import write_catalog
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.cli import main
 from videosync.emulator import RunningEmulator
 from videosync.manifest.loader import load_manifest

@@ -13,7 +13,7 @@ import pytest
 
 from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.state.lockfile import load_lockfile, lockfile_path
 from videosync.workdir import journal_path

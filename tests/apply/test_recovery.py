@@ -13,7 +13,7 @@ import pytest
 import videosync
 from tests.apply.conftest import assert_converged, remote_videos, run
 from tests.conftest import API_KEY
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.emulator import RunningEmulator
 from videosync.model import orphan_key, utc_now
 from videosync.state.journal import Journal, UploadIntent

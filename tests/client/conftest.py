@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from videosync.api.client import SyncVisionClient
 from videosync.api.retry import RetryPolicy
+from videosync.api.sync import SyncVisionClient
 
 FAST = RetryPolicy(attempts=4, deadline=30.0, initial=0.001, maximum=0.05, jitter=0.0)
 """Retries with waits short enough for tests; four attempts."""

@@ -24,9 +24,9 @@ import pytest
 import vcr
 
 from tests.conftest import API_KEY
-from videosync.api.client import SyncVisionClient
 from videosync.api.retry import RetryPolicy
 from videosync.api.routes import UPLOAD_PATH
+from videosync.api.sync import SyncVisionClient
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import AuthError, InvalidRequest, NotFound, RateLimited, ServerError
 

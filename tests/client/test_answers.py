@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.client.conftest import KEY, ScriptedServer
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.errors import (
     ApiError,
     AuthError,

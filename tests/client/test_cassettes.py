@@ -29,7 +29,7 @@ from tests.client.scenarios import (
     serve_files,
 )
 from tests.conftest import API_KEY
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.emulator import RunningEmulator
 
 

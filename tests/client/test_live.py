@@ -18,8 +18,9 @@ import pytest
 from tests.client.conftest import request_lines
 from tests.client.scenarios import serve_files
 from tests.conftest import API_KEY
-from videosync.api.client import SyncVisionClient, VisionClient
+from videosync.api.client import VisionClient
 from videosync.api.retry import RetryPolicy
+from videosync.api.sync import SyncVisionClient
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import (

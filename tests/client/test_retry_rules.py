@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.client.conftest import ScriptedServer
-from videosync.api.client import SyncVisionClient
 from videosync.api.retry import RetryPolicy, parse_retry_after
+from videosync.api.sync import SyncVisionClient
 from videosync.errors import ConnectionFailed, NotFound, RateLimited, ServerError
 
 Scripted = Callable[..., tuple[ScriptedServer, SyncVisionClient]]

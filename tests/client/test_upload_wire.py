@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from tests.client.conftest import KEY, ScriptedServer
-from videosync.api.client import SyncVisionClient, VisionClient
+from videosync.api.client import VisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.errors import AuthError, InvalidRequest, InvalidSetting, LocalFileError
 
 Scripted = Callable[..., tuple[ScriptedServer, SyncVisionClient]]

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.hashgit.fakelfs import git_config, pointer_for
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.cli import main
 from videosync.content.git import tracked_identities
 from videosync.content.lfs import parse_lfs_pointer

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import API_KEY
 from tests.plan.catalog import apply_catalog, write_catalog
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.cli import main
 from videosync.commands.plan import make_plan
 from videosync.content.localfiles import BYTES_READ

@@ -1,9 +1,10 @@
 """The Vision API client: every call videosync makes to the service goes through here.
 
 `VisionClient` is async at the core so the applier can keep many requests in flight over
-one pooled `httpx.AsyncClient`; `SyncVisionClient` runs it on a private event loop for
-the commands that make one call at a time (plan, status). This is the only module that
-imports httpx, and it turns every httpx failure into an `ApiError` (`raise ... from`).
+one pooled `httpx.AsyncClient`; `sync.SyncVisionClient` runs it on a private event loop for
+the commands that make one call at a time (plan, status). This is the door httpx comes in
+by (`sync.py` only passes a transport through), and it turns every httpx failure into an
+`ApiError` (`raise ... from`).
 
 Paths, field names and shapes follow `api/NOTES.md`; the choices that are only assumed
 about the real service are the constants just below, in one place. Retries are decided
@@ -16,16 +17,15 @@ server message that echoes it is scrubbed before it becomes an exception message
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import mimetypes
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import httpx
 
@@ -61,12 +61,9 @@ from videosync.errors import (
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.version import __version__
 
-__all__ = ["DEFAULT_API_URL", "RetryPolicy", "SyncVisionClient", "UploadResult", "VisionClient"]
+__all__ = ["DEFAULT_API_URL", "RetryPolicy", "UploadResult", "VisionClient"]
 
 logger = logging.getLogger("videosync.api.client")
-
-_T = TypeVar("_T")
-_P = ParamSpec("_P")
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -415,86 +412,6 @@ def _may_have_reached_server(exc: httpx.HTTPError, events: Sequence[str]) -> boo
             httpx.UnsupportedProtocol,
         ),
     )
-
-
-def _blocking(
-    call: Callable[Concatenate[VisionClient, _P], Coroutine[Any, Any, _T]],
-) -> Callable[Concatenate[SyncVisionClient, _P], _T]:
-    """`VisionClient.call` as a method of `SyncVisionClient`, with the same signature."""
-
-    def method(self: SyncVisionClient, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
-        return self._run(call(self._client, *args, **kwargs))
-
-    method.__name__, method.__qualname__ = call.__name__, f"SyncVisionClient.{call.__name__}"
-    method.__doc__ = call.__doc__
-    return method
-
-
-class SyncVisionClient:
-    """`VisionClient`'s calls, one at a time, for code that is not async (plan, status).
-
-    Takes the same arguments and offers the same methods, each returning its result
-    directly. Runs the async client on a private event loop, so it must not be used from
-    inside a running event loop; close it (or use `with`) when done.
-    """
-
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str,
-        *,
-        timeout: float = 60.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        user_agent: str = f"videosync/{__version__}",
-    ) -> None:
-        self._client = VisionClient(
-            base_url,
-            api_key,
-            timeout=timeout,
-            retry=retry,
-            transport=transport,
-            user_agent=user_agent,
-        )
-        self._loop = asyncio.new_event_loop()
-
-    def __repr__(self) -> str:
-        return f"SyncVisionClient(base_url={self._client.base_url!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._client.base_url
-
-    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
-        return self._loop.run_until_complete(coro)
-
-    def __enter__(self) -> SyncVisionClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection pool and the private loop."""
-        if not self._loop.is_closed():
-            self._run(self._client.aclose())
-            self._loop.close()
-
-    list_videos = _blocking(VisionClient.list_videos)
-    get_videos = _blocking(VisionClient.get_videos)
-    upload_file = _blocking(VisionClient.upload_file)
-    upload_url = _blocking(VisionClient.upload_url)
-    delete_videos = _blocking(VisionClient.delete_videos)
-    list_groups = _blocking(VisionClient.list_groups)
-    create_group = _blocking(VisionClient.create_group)
-    get_group = _blocking(VisionClient.get_group)
-    update_group = _blocking(VisionClient.update_group)
-    delete_group = _blocking(VisionClient.delete_group)
 
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ def import_video(
                 "an interrupted apply left its journal in .videosync/: run `videosync apply` "
                 "to finish it before importing"
             )
-        from videosync.api.client import SyncVisionClient
+        from videosync.api.sync import SyncVisionClient
 
         with SyncVisionClient(api_url, api_key) as client:
             found = client.get_videos([video_id])

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.api.client import SyncVisionClient
+from videosync.api.sync import SyncVisionClient
 from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
 from videosync.errors import InvalidSetting
 from videosync.gcpause import collector_paused
