@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+# pytest-xdist workers: one more than the cores, since many tests spend their time waiting
+# on an emulator or a child process rather than computing.
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
 .PHONY: demo test docs media bench bench-quick clean
 
@@ -22,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n auto --dist worksteal
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist load --maxschedchunk 1
 
 # The docs site, built as CI builds it: any broken link or anchor fails. (mkdocs-material
 # prints an end-of-life notice about MkDocs 2.0 on every build; the variable silences it.)

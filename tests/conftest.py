@@ -49,6 +49,25 @@ def _guarded_connect_ex(sock: socket.socket, address: Any) -> int:
     return _real_connect_ex(sock, address)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the `slow` tests first, the cases of one parametrized test apart from each other.
+
+    Under pytest-xdist (`make test`: `--dist load --maxschedchunk 1`) the first tests go out
+    two per worker, then one at a time to whichever worker is free: the long tests run side
+    by side from the start, not one after another at the end while the other workers idle.
+    """
+    cases: dict[str, int] = {}
+    order: dict[str, tuple[int, int]] = {}
+    for item in items:
+        if item.get_closest_marker("slow") is None:
+            order[item.nodeid] = (1, 0)
+            continue
+        function = item.nodeid.split("[", 1)[0]
+        cases[function] = cases.get(function, -1) + 1
+        order[item.nodeid] = (0, cases[function])
+    items.sort(key=lambda item: order[item.nodeid])
+
+
 @pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)

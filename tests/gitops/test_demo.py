@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.gitops.conftest import ROOT
 
 
@@ -17,6 +19,7 @@ def _example_files() -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end_twice_and_leaves_the_repository_clean() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REKA_", "VIDEOSYNC_"))}
     before = _example_files()

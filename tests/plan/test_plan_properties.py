@@ -352,6 +352,7 @@ PLAN_SETTINGS = settings(
 APPLY_SETTINGS = settings(PLAN_SETTINGS, max_examples=150)
 
 
+@pytest.mark.slow
 @PLAN_SETTINGS
 @given(scenarios())
 def test_same_inputs_give_byte_identical_json(s: Scenario) -> None:
@@ -364,6 +365,7 @@ def test_same_inputs_give_byte_identical_json(s: Scenario) -> None:
     assert Plan.from_dict(data) == first
 
 
+@pytest.mark.slow
 @APPLY_SETTINGS
 @given(scenarios(), scenarios())
 def test_applying_a_plan_leaves_nothing_to_do(s: Scenario, then: Scenario) -> None:
