@@ -47,7 +47,11 @@ __all__ = [
 
 
 class ExitCode(IntEnum):
-    """What `videosync` exits with: CI can branch on it. `meaning` says when, in a line."""
+    """What `videosync` exits with: CI can branch on it. `meaning` says when, in a line.
+
+    `OK` 0, `ERROR` 1, `CHANGES` 2 (`plan --detailed-exitcode`), `BAD_INPUT` 3, `LOCK_HELD`
+    4, `REFUSED` 5 (a safety rail), `PARTIAL` 6 (some actions failed), `INTERRUPTED` 130.
+    """
 
     OK = 0
     ERROR = 1
@@ -82,6 +86,7 @@ class VideosyncError(Exception):
     """Base of every error videosync reports to a user; catch it to catch them all."""
 
     exit_code: ClassVar[ExitCode] = ExitCode.ERROR
+    """What the command line exits with when this error ends a run."""
 
 
 # --- bad input: nothing was sent (exit 3) --------------------------------------------------

@@ -45,10 +45,15 @@ class PlanRun:
 
     plan: Plan
     manifest_path: Path
+    """The manifest, absolute."""
     lockfile_path: Path
+    """The lockfile beside it (which may not exist yet)."""
     recorded: Lockfile
+    """The lockfile's state, with an interrupted apply's journal replayed over it."""
     remote: RemoteState
+    """The catalog as listed for this plan."""
     local: dict[str, LocalFileState]
+    """Each local file's size, and its digest where the plan needed it, by key."""
 
 
 def require_api_key(api_key: str | None) -> str:

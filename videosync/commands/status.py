@@ -28,16 +28,23 @@ _DRIFT = {
 
 @dataclass(frozen=True)
 class StatusRow:
+    """One managed video: its key, its video_id, where the server has it, and its drift."""
+
     key: str
+    """The manifest key the lockfile records it under."""
     video_id: str
     indexing_status: str
     """The remote copy's `indexing_status`, or `missing` when it is gone."""
     drift: str
+    """`ok`, `missing`, `failed`, `changed`, `removed` or `moved` (the module's docstring)."""
 
 
 @dataclass(frozen=True)
 class Status:
+    """What `videosync status` shows: a row per managed video, and what is outside them."""
+
     rows: tuple[StatusRow, ...]
+    """One per video the lockfile records, sorted by key."""
     unmanaged: int
     """Remote videos the lockfile does not know."""
     not_uploaded: int
