@@ -5,17 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-if TYPE_CHECKING:
-    pass
-
-from videosync.cli.root import (
-    Settings,
-    cli,
-)
+from videosync.cli.root import Settings, cli
+from videosync.errors import UsageError
 
 
 @cli.command("emulator")
@@ -113,9 +107,9 @@ def emulator_command(
     data kept in --data-dir, so videosync, curl and the API docs' examples can be tried
     without an account. Point videosync at it with --api-url http://127.0.0.1:8787.
     """
+    # Lazy: uvicorn, Starlette and PyAV are loaded only by the command that serves.
     from videosync.emulator import EmulatorConfig, serve_forever
     from videosync.emulator.server import is_loopback
-    from videosync.errors import UsageError
 
     if not api_keys and settings.api_key:
         api_keys = (settings.api_key,)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from videosync.api.client import VisionClient
 from videosync.applying.applier import Applier, ApplyOptions
 from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.outcome import ApplyResult
@@ -141,8 +142,6 @@ async def _execute(
     wait: bool,
     timeout: float,
 ) -> ApplyRun:
-    from videosync.api.client import VisionClient
-
     reporter = reporter or SilentReporter()
     async with VisionClient(api_url, api_key) as client:
         applier = Applier(

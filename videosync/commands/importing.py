@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from videosync.api.sync import SyncVisionClient
 from videosync.commands.plan import make_plan, require_api_key
 from videosync.content.localfiles import HashCache
 from videosync.errors import NotFound, UsageError
@@ -45,8 +46,6 @@ def import_video(
                 "an interrupted apply left its journal in .videosync/: run `videosync apply` "
                 "to finish it before importing"
             )
-        from videosync.api.sync import SyncVisionClient
-
         with SyncVisionClient(api_url, api_key) as client:
             found = client.get_videos([video_id])
         if not found:
