@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 
 from testing.fakeapi import FakeCatalog
 from videosync.applying.applier import Applier
+from videosync.commands.plan import local_states
 from videosync.content.digest import LEGACY_ALGORITHM, new_hasher, prefixed
-from videosync.content.localfiles import HashCache, LocalFileState, local_file_states
 from videosync.model import (
     DEFAULT_GROUP,
     Desired,
@@ -45,7 +45,6 @@ from videosync.model import (
     format_start,
     start_to_ms,
 )
-from videosync.planning.moves import move_candidates
 from videosync.planning.plan import Plan
 from videosync.planning.planner import compute_plan
 from videosync.schemas import schema_error
@@ -279,33 +278,13 @@ def lay_out(s: Scenario, folder: Path) -> Desired:
     return Desired(root=folder, videos=videos, groups=s.groups)
 
 
-def local_states(desired: Desired, recorded: Lockfile) -> dict[str, LocalFileState]:
-    """Stat the files and hash those the plan needs, as `videosync plan` does (without git)."""
-    paths = {v.key: v.path for v in desired.videos if v.path is not None}
-    sizes = {
-        key: entry.size
-        for key, entry in recorded.videos.items()
-        if entry.size is not None and entry.spec.source.path is not None
-    }
-    cache = HashCache.for_manifest_dir(desired.root)
-    states = local_file_states(paths, sizes, cache, recorded=recorded.videos)
-    sizes_now = {key: state.size for key, state in states.items()}
-    candidates = move_candidates(recorded, {v.key for v in desired.videos}, sizes_now)
-    if candidates:
-        picked = {key: paths[key] for key in candidates}
-        expected = {key: sizes_now[key] for key in candidates}
-        states.update(local_file_states(picked, expected, cache, recorded=candidates))
-    cache.save()
-    return states
-
-
 def plan_for(desired: Desired, recorded: Lockfile, catalog: FakeCatalog, prune: bool) -> Plan:
     return compute_plan(
         desired,
         recorded,
         list(catalog.videos.values()),
         list(catalog.groups.values()),
-        local=local_states(desired, recorded),
+        local=local_states(desired, recorded, use_git=False),
         prune=prune,
         allow_protected=True,
         max_delete_percent=None,

@@ -34,7 +34,7 @@ from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.lockfile import lockfile_path, read_lockfile
 from videosync.state.recovery import lockfile_text, recover_inputs, unseen_recent_uploads
 
-__all__ = ["PlanRun", "fetch_remote", "make_plan", "require_api_key"]
+__all__ = ["PlanRun", "fetch_remote", "local_states", "make_plan", "require_api_key"]
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,14 @@ def fetch_remote(api_url: str, api_key: str) -> RemoteState:
     return RemoteState(tuple(videos), tuple(groups))
 
 
-def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, LocalFileState]:
-    """Stat every local file; hash (or take from the cache) only those the plan needs."""
+def local_states(
+    manifest: DesiredState, recorded: Lockfile, *, use_git: bool = True
+) -> dict[str, LocalFileState]:
+    """Stat every local file; hash (or take from the cache) only those the plan needs.
+
+    With `use_git`, git's index vouches for unmodified tracked files, which are then not read.
+    """
+    git_root = manifest.root if use_git else None
     paths = {v.key: v.path for v in manifest.videos if v.path is not None}
     sizes = {
         key: entry.size
@@ -93,9 +99,7 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
     cache = HashCache.for_manifest_dir(manifest.root)
     started, read_before = time.perf_counter(), BYTES_READ.total
     # Unmodified tracked files are proven unchanged by git, unread (content/localfiles.py).
-    states = local_file_states(
-        paths, sizes, cache, recorded=recorded.videos, git_root=manifest.root
-    )
+    states = local_file_states(paths, sizes, cache, recorded=recorded.videos, git_root=git_root)
     # A second, small pass: the new files that may be a vanished entry moved (same size).
     sizes_now = {key: state.size for key, state in states.items()}
     candidates = move_candidates(recorded, {v.key for v in manifest.videos}, sizes_now)
@@ -103,7 +107,7 @@ def _local_states(manifest: DesiredState, recorded: Lockfile) -> dict[str, Local
         picked = {key: paths[key] for key in candidates}
         expected = {key: sizes_now[key] for key in candidates}
         states.update(
-            local_file_states(picked, expected, cache, recorded=candidates, git_root=manifest.root)
+            local_file_states(picked, expected, cache, recorded=candidates, git_root=git_root)
         )
     cache.save()
     read, elapsed = BYTES_READ.total - read_before, time.perf_counter() - started
@@ -187,11 +191,11 @@ def _make_plan(
         key = require_api_key(api_key)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="list") as pool:
             listing = pool.submit(fetch_remote, api_url, key)
-            local = _local_states(manifest, recorded)
+            local = local_states(manifest, recorded)
             remote = listing.result()
         remote = _settled(manifest.root, recorded, remote, lambda: fetch_remote(api_url, key))
     else:
-        local = _local_states(manifest, recorded)
+        local = local_states(manifest, recorded)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
     if recovered:
