@@ -9,6 +9,7 @@ matches. Existing files are left as they are.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from testing.samplemedia import write_example_set
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: make_media.py DIR", file=sys.stderr)
-        return 2
-    for path in write_example_set(Path(argv[0])):
+    parser = argparse.ArgumentParser(
+        description="Write the example videos into DIR (existing files are left as they are)."
+    )
+    parser.add_argument("dir", type=Path, metavar="DIR", help="e.g. examples/catalog/media")
+    args = parser.parse_args(argv)
+    for path in write_example_set(args.dir):
         print(f"{path}  {path.stat().st_size} bytes")
     return 0
 
