@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -81,7 +82,7 @@ def test_every_module_of_the_package_is_in_a_layer(graph: grimp.ImportGraph) -> 
 def test_an_import_up_a_layer_breaks_the_contract(tmp_path: Path) -> None:
     # The same contract over a copy of the package in which the planner imports the applier.
     package = tmp_path / "videosync"
-    subprocess.run(["cp", "-r", str(ROOT / "videosync"), str(package)], check=True)
+    shutil.copytree(ROOT / "videosync", package, ignore=shutil.ignore_patterns("__pycache__"))
     planner = package / "planning" / "planner.py"
     text = planner.read_text(encoding="utf-8")
     planner.write_text(

@@ -162,7 +162,8 @@ LOCKFILE_VERSION = 2
 """Version 2: content hashes are `blake3:`, and entries may carry `git_oid` and `sha256`.
 
 A version 1 lockfile (`sha256:` hashes, no git identities) is read as it is; its entries keep
-their sha256 until they are next uploaded (hashing.py), and it is written back as version 2.
+their sha256 until they are next uploaded (`content/localfiles.py`), and it is written back
+as version 2.
 """
 
 
@@ -244,7 +245,7 @@ class LockEntry:
     """The sha256 hex of the bytes uploaded, when known: what a git-LFS pointer names."""
 
     def __post_init__(self) -> None:
-        # A digest from the hasher (`hashing.ContentDigest`) carries the git identities of
+        # A digest from the hasher (`content.digest.ContentDigest`) carries the git identities of
         # the same bytes: every place that records a hash records them with it.
         if self.hash is not None and type(self.hash) is not str:
             git_oid = getattr(self.hash, "git_oid", None)

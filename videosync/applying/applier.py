@@ -12,7 +12,7 @@ each fsynced before the run goes on. The lockfile is rewritten atomically every
 `checkpoint_seconds` or `checkpoint_actions` finished actions and at the end, and the journal
 is then trimmed to the intents still open: no O(n²) rewrite per action.
 
-An upload whose body was sent without an answer is settled by looking (uploading.py), and
+An upload whose body was sent without an answer is settled by looking (`uploader.py`), and
 so is a group creation (below): never sent twice blindly.
 """
 

@@ -18,12 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from videosync.model import LockEntry, Lockfile, LockGroup
-from videosync.state.journal import GroupIntent, Journal, UploadIntent, done_record
+from videosync.state.journal import Intent, Journal, done_record
 from videosync.state.lockfile import save_lockfile
 
 __all__ = ["RunRecord"]
-
-Intent = UploadIntent | GroupIntent
 
 
 async def _finish_in_thread(fn: Callable[..., None], *args: Any) -> None:

@@ -168,6 +168,6 @@ def new_hasher(
 
     Give the file's `size` when it is known: git's blob id hashes it before the bytes.
     `git_oid` and `sha256` say which of git's identities to compute beside it
-    (`gitfiles.identities_to_record`): each is one more digest over every byte.
+    (`git.identities_to_record`): each is one more digest over every byte.
     """
     return ContentHasher(size, git_oid=git_oid, sha256=sha256)

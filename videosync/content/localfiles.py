@@ -7,7 +7,7 @@ source that can prove it, in this order:
 
 1. the stat cache, `<manifest folder>/.videosync/hashcache.json`, keyed on (device, inode,
    size, mtime_ns): a file whose stat is unchanged is never read again;
-2. git (`gitfiles.py`): a tracked file git reports unmodified whose blob id (or, for a
+2. git (`git.py`): a tracked file git reports unmodified whose blob id (or, for a
    git-LFS file, whose pointer's `oid sha256:`) is the one the lockfile recorded has the
    recorded content, so a plan in a fresh CI checkout reads no media;
 3. a full read.

@@ -1,8 +1,8 @@
 """The manifest (`videosync.yaml`): loaded, validated and resolved into desired state.
 
-`load_manifest` reads the file (`yamlread`), checks it against the schema
-(`manifest_schema`), then makes the checks a schema cannot: files on disk
-(`manifest_files`), unique keys, known groups, timestamps, metadata size. It reports
+`load_manifest` reads the file (`yamlread.py`), checks it against the schema
+(`schema.py`), then makes the checks a schema cannot: files on disk
+(`files.py`), unique keys, known groups, timestamps, metadata size. It reports
 every problem at once, sorted by line, as `ManifestInvalid`; no network is involved.
 """
 

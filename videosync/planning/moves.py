@@ -38,7 +38,8 @@ def move_candidates(
     size: everything else new is a create without reading a byte (DESIGN.md, "one read
     pass"). Each candidate comes with the vanished entry of its size (the first by key):
     its digest is to be made in the algorithm that entry was recorded with, and git may
-    prove it equal to that entry without a read (`hashing.local_file_states(recorded=…)`).
+    prove it equal to that entry without a read
+    (`content.localfiles.local_file_states(recorded=…)`).
     """
     vanished: dict[int, LockEntry] = {}
     for key in sorted(recorded.videos.keys() - set(desired_keys)):

@@ -141,7 +141,7 @@ def _by_source(videos: Iterable[RemoteVideo]) -> dict[str, list[RemoteVideo]]:
 def _delete(key: str, rec: LockEntry, remote: Mapping[str, RemoteVideo]) -> Action:
     gone = "" if rec.video_id in remote else " (already gone remotely)"
     why = "removed from the manifest"
-    if is_orphan_key(key):  # recovery.py: a replace's old copy, kept until deleted
+    if is_orphan_key(key):  # a replace's old copy (model.orphan_key), kept until deleted
         why = "an old copy a replace left to delete"
     return Action(
         resource="video",
