@@ -1,9 +1,10 @@
 """examples/github-actions/videosync.yml: linted, and its steps run as written, offline.
 
 The steps that run videosync and git are executed by bash exactly as GitHub's runner does
-(`bash --noprofile --norc -eo pipefail`), in a git repository made of the example catalog
-with a bare repository as `origin`. The one substitution: `VIDEOSYNC_API_URL=local`, so
-the embedded emulator stands in for the Vision API.
+(`bash --noprofile --norc -eo pipefail`, see conftest.Runner), in a git repository made of
+the example catalog with a bare repository as `origin`. The one substitution:
+`VIDEOSYNC_API_URL=local`, so the embedded emulator stands in for the Vision API.
+test_two_runners.py runs the apply job on two runners against one emulator.
 """
 
 from __future__ import annotations
@@ -13,43 +14,32 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 import pytest
-import yaml
 
-from tests.gitops.conftest import EXAMPLE_VIDEOS, WORKFLOW
+from tests.gitops.conftest import (
+    BIN,
+    EXAMPLE_VIDEOS,
+    SECRET,
+    WORKFLOW,
+    Runner,
+    Workflow,
+    git,
+    make_origin,
+    workflow_step,
+)
 from videosync.cli import cli
 
-Workflow = dict[Any, Any]
-
-SECRET = "${{ secrets.REKA_API_KEY }}"
-BIN = Path(sys.executable).parent
-"""The virtualenv's scripts: videosync, and actionlint from the dev extra."""
 ACTIONLINT = shutil.which("actionlint", path=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-
-
-@pytest.fixture(scope="module")
-def workflow() -> Workflow:
-    loaded: Workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    return loaded
 
 
 def _triggers(workflow: Workflow) -> dict[str, Any]:
     # YAML 1.1 (PyYAML) reads the bare key `on` as the boolean true.
     triggers: dict[str, Any] = workflow["on"] if "on" in workflow else workflow[True]
     return triggers
-
-
-def _step(workflow: Workflow, job: str, step_id: str) -> dict[str, Any]:
-    for step in workflow["jobs"][job]["steps"]:
-        if step.get("id") == step_id or step.get("name") == step_id:
-            found: dict[str, Any] = step
-            return found
-    raise AssertionError(f"no step {step_id!r} in job {job!r}")
 
 
 def _videosync_commands(workflow: Workflow) -> list[list[str]]:
@@ -75,7 +65,8 @@ def test_actionlint_finds_nothing_wrong() -> None:
 
 def test_every_videosync_command_it_runs_parses_with_the_real_cli(workflow: Workflow) -> None:
     commands = _videosync_commands(workflow)
-    assert [args[0] for args in commands] == ["validate", "plan", "apply"]
+    # apply twice: the Apply step, and the commit step's apply again after a lockfile clash.
+    assert [args[0] for args in commands] == ["validate", "plan", "apply", "apply"]
     for name, *rest in commands:
         parent = click.Context(cli, info_name="videosync")
         command = cli.get_command(parent, name)
@@ -92,96 +83,81 @@ def test_plans_pull_requests_and_applies_main_one_at_a_time(workflow: Workflow) 
     plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
     assert plan["if"] == "github.event_name == 'pull_request'"
     assert "refs/heads/main" in apply["if"]
-    # One fixed group: applies queue behind each other and none is cancelled half-way.
+    # One fixed group: one apply at a time, none cancelled half-way. (A newer run may still
+    # replace a pending one: every run applies the latest main, so nothing is lost.)
     assert apply["concurrency"] == {"group": "videosync-apply", "cancel-in-progress": False}
     assert apply["permissions"] == {"contents": "write"}
     assert plan["permissions"]["pull-requests"] == "write"
-    assert _step(workflow, "plan", "plan")["env"] == {"REKA_API_KEY": SECRET}
-    assert _step(workflow, "apply", "apply")["env"] == {"REKA_API_KEY": SECRET}
-    comment = _step(workflow, "plan", "Comment the plan on the pull request")
+    assert workflow_step(workflow, "plan", "plan")["env"] == {"REKA_API_KEY": SECRET}
+    assert workflow_step(workflow, "apply", "apply")["env"] == {"REKA_API_KEY": SECRET}
+    comment = workflow_step(workflow, "plan", "Comment the plan on the pull request")
     assert comment["uses"].startswith("actions/github-script@")
     assert "videosync-plan.md" in comment["with"]["script"]
     assert comment["if"] == "${{ !cancelled() && steps.plan.outcome != 'skipped' }}"
-    commit = _step(workflow, "apply", "Commit videosync.lock")
-    assert "[skip ci]" in commit["run"]
-    assert "git add videosync.lock" in commit["run"]
+
+
+def test_the_apply_job_applies_the_latest_main_and_pushes_its_lockfile_with_retries(
+    workflow: Workflow,
+) -> None:
+    steps = [s.get("id") or s.get("name") or s["uses"] for s in workflow["jobs"]["apply"]["steps"]]
+    assert steps == [
+        "actions/checkout@v5",
+        "Check out the latest main",
+        "actions/setup-python@v6",
+        "Install videosync",
+        "apply",
+        "Commit videosync.lock",
+    ]
+    latest = workflow_step(workflow, "apply", "Check out the latest main")["run"]
+    assert 'git fetch --no-tags origin "$GITHUB_REF_NAME"' in latest
+    assert 'git checkout --quiet -B "$GITHUB_REF_NAME" FETCH_HEAD' in latest
+    commit = workflow_step(workflow, "apply", "Commit videosync.lock")
+    assert commit["if"] == "${{ always() && steps.apply.outcome != 'skipped' }}"
+    assert commit["env"] == {
+        "REKA_API_KEY": SECRET,
+        "APPLY_OUTCOME": "${{ steps.apply.outcome }}",
+    }
+    assert 'git commit -m "videosync: update videosync.lock [skip ci]"' in commit["run"]
+    assert 'git pull --rebase origin "$GITHUB_REF_NAME"' in commit["run"]
+    assert 'git push origin "HEAD:$GITHUB_REF_NAME"' in commit["run"]
 
 
 # --- the steps, run ------------------------------------------------------------------------
 
 
-def _git(cwd: Path, *args: str) -> str:
-    identity = ["-c", "user.name=test", "-c", "user.email=test@example.invalid"]
-    done = subprocess.run(
-        ["git", *identity, *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
-    return done.stdout
-
-
-def _repository(catalog: Path, origin: Path) -> None:
-    """The catalog as a repository's main branch, pushed to a bare `origin`."""
-    _git(origin.parent, "init", "-q", "--bare", "-b", "main", str(origin))
-    _git(catalog, "init", "-q", "-b", "main")
-    _git(catalog, "add", ".")
-    _git(catalog, "commit", "-q", "-m", "the catalog")
-    _git(catalog, "remote", "add", "origin", str(origin))
-    _git(catalog, "push", "-q", "origin", "main")
-
-
-class Runner:
-    """Runs the workflow's `run:` steps in `repo` the way GitHub's runner would."""
-
-    def __init__(self, workflow: Workflow, repo: Path, scratch: Path) -> None:
-        self.workflow = workflow
-        self.repo = repo
-        self.scratch = scratch
-        self.outputs: dict[str, str] = {}
-
-    def run(self, job: str, step_id: str) -> subprocess.CompletedProcess[str]:
-        step = _step(self.workflow, job, step_id)
-        script: str = step["run"]
-        assert "${{" not in script, "expressions in scripts invite injection: use env"
-        output = self.scratch / f"output-{len(list(self.scratch.iterdir()))}"
-        output.touch()
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("REKA_", "VIDEOSYNC_", "GIT_"))
-        }
-        env |= {
-            **{k: str(v) for k, v in self.workflow.get("env", {}).items()},
-            **{k: str(v) for k, v in step.get("env", {}).items()},
-            "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_STEP_SUMMARY": str(self.scratch / "summary.md"),
-            "GITHUB_REF_NAME": "main",
-            "VIDEOSYNC_API_URL": "local",
-        }
-        if env.get("REKA_API_KEY") == SECRET:
-            env["REKA_API_KEY"] = "the-repository-secret"
-        folder = self.workflow["defaults"]["run"]["working-directory"]
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-            cwd=self.repo / folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        self.outputs = dict(
-            line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines()
-        )
-        return done
+@pytest.fixture
+def origin(catalog: Path, tmp_path: Path) -> Path:
+    """The bare repository the catalog (a developer's clone of it) pushes to."""
+    origin = tmp_path / "origin.git"
+    make_origin(catalog, origin)
+    return origin
 
 
 @pytest.fixture
-def runner(workflow: Workflow, catalog: Path, tmp_path: Path) -> Runner:
-    _repository(catalog, tmp_path / "origin.git")
+def runner(workflow: Workflow, catalog: Path, origin: Path, tmp_path: Path) -> Runner:
+    """The steps run in the catalog itself, with the embedded emulator in its .videosync/."""
     scratch = tmp_path / "runner"
     scratch.mkdir()
     return Runner(workflow, catalog, scratch)
 
 
-def test_pull_request_then_merge_then_next_pull_request(runner: Runner, tmp_path: Path) -> None:
+def _merge(origin: Path, tmp_path: Path, edit: str) -> str:
+    """Push a commit to origin's main from another clone: `edit` appended to the manifest."""
+    clone = tmp_path / f"merge-{len(list(tmp_path.glob('merge-*')))}"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    manifest = clone / "videosync.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + edit, encoding="utf-8")
+    git(clone, "commit", "-q", "-am", "a merge")
+    git(clone, "push", "-q", "origin", "main")
+    return git(clone, "rev-parse", "HEAD").strip()
+
+
+def _ok(done: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_pull_request_then_merge_then_next_pull_request(runner: Runner, origin: Path) -> None:
     validated = runner.run("plan", "validate")
     assert validated.returncode == 0, validated.stderr
     assert validated.stdout == f"videosync.yaml: valid ({EXAMPLE_VIDEOS} videos, 2 groups)\n"
@@ -194,17 +170,20 @@ def test_pull_request_then_merge_then_next_pull_request(runner: Runner, tmp_path
     assert f"{EXAMPLE_VIDEOS} to create" in comment
     assert (runner.scratch / "summary.md").read_text(encoding="utf-8") == comment
 
+    _ok(runner.run("apply", "Check out the latest main"))
     applied = runner.run("apply", "apply")
     assert applied.returncode == 0, applied.stderr
     assert f"all {EXAMPLE_VIDEOS} uploaded videos are indexed" in applied.stdout
 
     committed = runner.run("apply", "Commit videosync.lock")
     assert committed.returncode == 0, committed.stderr
-    origin = tmp_path / "origin.git"
-    assert _git(origin, "log", "-1", "--format=%s", "main") == (
+    assert git(origin, "log", "-1", "--format=%s", "main") == (
         "videosync: update videosync.lock [skip ci]\n"
     )
-    pushed = _git(origin, "show", "main:videosync.lock")
+    assert git(origin, "log", "-1", "--format=%an <%ae>", "main") == (
+        "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>\n"
+    )
+    pushed = git(origin, "show", "main:videosync.lock")
     assert pushed == (runner.repo / "videosync.lock").read_text(encoding="utf-8")
     assert pushed.count('"video_id"') == EXAMPLE_VIDEOS
 
@@ -216,6 +195,60 @@ def test_pull_request_then_merge_then_next_pull_request(runner: Runner, tmp_path
     # And a second commit step has nothing to commit.
     again = runner.run("apply", "Commit videosync.lock")
     assert (again.returncode, again.stdout) == (0, "videosync.lock is unchanged\n")
+
+
+def test_the_apply_job_applies_main_as_it_is_not_the_commit_that_started_it(
+    runner: Runner, origin: Path, tmp_path: Path
+) -> None:
+    started_by = runner.sha
+    latest = _merge(origin, tmp_path, "  - path: media/intro.mp4\n    id: intro-again\n")
+
+    checked_out = _ok(runner.run("apply", "Check out the latest main"))
+    assert checked_out.stdout == (
+        f"Applying main at {latest} (this run was started by {started_by})\n"
+    )
+    assert git(runner.repo, "rev-parse", "HEAD").strip() == latest
+    applied = _ok(runner.run("apply", "apply"))
+    assert f"all {EXAMPLE_VIDEOS + 1} uploaded videos are indexed" in applied.stdout
+    _ok(runner.run("apply", "Commit videosync.lock"))
+    assert '"intro-again"' in git(origin, "show", "main:videosync.lock")
+
+
+def test_the_lockfile_is_rebased_over_a_merge_that_landed_during_the_apply(
+    runner: Runner, origin: Path, tmp_path: Path
+) -> None:
+    _ok(runner.run("apply", "Check out the latest main"))
+    _ok(runner.run("apply", "apply"))
+    merged = _merge(origin, tmp_path, "# a comment merged while the apply ran\n")
+
+    _ok(runner.run("apply", "Commit videosync.lock"))
+    assert git(origin, "log", "--format=%s", "-2", "main").splitlines() == [
+        "videosync: update videosync.lock [skip ci]",
+        "a merge",
+    ]
+    assert git(origin, "rev-parse", "main~1").strip() == merged
+    assert git(origin, "show", "main:videosync.lock").count('"video_id"') == EXAMPLE_VIDEOS
+
+
+@pytest.mark.slow
+def test_a_lockfile_it_cannot_push_fails_the_step_after_a_few_tries(
+    runner: Runner, origin: Path
+) -> None:
+    _ok(runner.run("apply", "Check out the latest main"))
+    _ok(runner.run("apply", "apply"))
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+    committed = runner.run("apply", "Commit videosync.lock")
+    assert committed.returncode == 1
+    assert committed.stderr.count("main is protected") == 5
+    assert committed.stdout.endswith(
+        "::error title=videosync.lock not pushed::could not push videosync.lock to main (the "
+        "git errors are above). What this run uploaded is on the server: the next apply "
+        "adopts it by its key instead of uploading it again.\n"
+    )
+    assert git(origin, "log", "-1", "--format=%s", "main") == "the catalog\n"
 
 
 def test_a_failing_plan_fails_the_step(runner: Runner) -> None:
