@@ -31,6 +31,7 @@ __all__ = [
     "RemoteVideo",
     "Source",
     "VideoSpec",
+    "duplicate_key",
     "format_start",
     "is_orphan_key",
     "orphan_key",
@@ -340,6 +341,12 @@ def orphan_key(key: str, video_id: str) -> str:
 def is_orphan_key(key: str) -> bool:
     """Whether `key` is one `orphan_key` made (a replaced copy, not a managed entry)."""
     return key.endswith(")") and _ORPHAN_MARK in key
+
+
+def duplicate_key(key: str, resource_id: str) -> str:
+    """How a plan names the delete of a duplicate of entry (or group) `key`: a second copy
+    on the server of what videosync made for it. Never a lockfile key."""
+    return f"{key} (duplicate {resource_id})"
 
 
 # --- timestamps ---------------------------------------------------------------------------

@@ -3,19 +3,42 @@
 Every upload carries its entry's key as the multipart filename (or `video_url`), which the
 server keeps as `metadata.source` (`api/NOTES.md`). An unrecorded remote video is taken for
 an upload of an entry only when its source is the entry's key *and* its name, group and
-start are those the upload sent, and its indexing did not fail: never on name alone. A group
-is recognised by its exact name, among the groups nobody records. These are the only rules;
-the planner (adopting an interrupted upload), crash recovery (replaying the journal) and
-the applier (settling a lost answer) all ask them here. Pure: values in, values out.
+start are those the upload sent, and its indexing did not fail: never on name alone.
+
+A managed group carries a marker the server keeps: the reserved key `videosync` in its
+metadata, whose value is the group's key under the manifest's `groups:` (its *ref*). The
+marker is added to what is sent and taken out of what is compared or shown, so it is never
+drift. A group is recognised as the one videosync made for a ref by that marker alone.
+
+Of several copies that all are uploads of one entry, the one with the smallest video_id is
+kept and the others are duplicates: every run, whatever its lockfile, picks the same one.
+
+These are the only rules; the planner (adopting what the server holds), crash recovery
+(replaying the journal) and the applier (settling a lost answer) all ask them here. Pure:
+values in, values out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 
 from videosync.model import RemoteGroup, RemoteVideo, VideoSpec, start_to_ms
 
-__all__ = ["is_upload_of", "unrecorded_namesakes", "unrecorded_uploads"]
+__all__ = [
+    "GROUP_MARKER",
+    "canonical",
+    "is_upload_of",
+    "marked_groups",
+    "marked_metadata",
+    "marker_of",
+    "unmarked_metadata",
+    "unrecorded_namesakes",
+    "unrecorded_uploads",
+]
+
+GROUP_MARKER = "videosync"
+"""The reserved metadata key of a managed group: its value is the group's ref."""
 
 
 def is_upload_of(video: RemoteVideo, key: str, spec: VideoSpec) -> bool:
@@ -44,3 +67,33 @@ def unrecorded_namesakes(
     """The groups named exactly `name` whose id is not in `known`, sorted by id."""
     found = [g for g in groups if g.name == name and g.group_id not in known]
     return sorted(found, key=lambda g: g.group_id)
+
+
+def canonical(copies: Iterable[RemoteVideo]) -> RemoteVideo:
+    """The copy kept among several uploads of one entry: the smallest video_id."""
+    return min(copies, key=lambda v: v.video_id)
+
+
+def marked_metadata(ref: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata sent for managed group `ref`: the person's, with the marker."""
+    return {**metadata, GROUP_MARKER: ref}
+
+
+def unmarked_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """A group's metadata as the person wrote it: without the marker."""
+    return {k: v for k, v in metadata.items() if k != GROUP_MARKER}
+
+
+def marker_of(group: RemoteGroup) -> str | None:
+    """The ref a group was created for by videosync, or None when it has no marker."""
+    value = group.metadata.get(GROUP_MARKER)
+    return value if isinstance(value, str) else None
+
+
+def marked_groups(
+    groups: Iterable[RemoteGroup], ref: str, known: Collection[str] = ()
+) -> list[RemoteGroup]:
+    """The groups marked as videosync's group `ref` whose id is not in `known`, oldest first
+    (by creation time, then id): the first is the one to keep."""
+    found = [g for g in groups if marker_of(g) == ref and g.group_id not in known]
+    return sorted(found, key=lambda g: (g.created_at or "", g.group_id))

@@ -174,7 +174,9 @@ def test_groups_created_updated_and_deleted_in_order(
     out = _apply(capsys, catalog, emulator.url)
     assert "~ updated group clips" in out
     with SyncVisionClient(emulator.url, API_KEY) as client:
-        assert [g.metadata for g in client.list_groups()] == [{"season": "two"}]
+        assert [g.metadata for g in client.list_groups()] == [
+            {"season": "two", "videosync": "clips"}
+        ]
 
     before = len(requests_seen.refresh())
     catalog.write_text("version: 1\nvideos:\n  - path: media/b.mp4\n", encoding="utf-8")
@@ -242,8 +244,10 @@ def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
         assert_converged(manifest, emulator)
         with SyncVisionClient(emulator.url, API_KEY) as client:
             groups = sorted((g.name, g.metadata) for g in client.list_groups())
-        expected = [("One", {"round": seed}), ("Two", {})]
-        assert groups == sorted(expected + ([("Three", {})] if seed < 3 else []))
+        # each once, marked as videosync's by its ref (ownership.GROUP_MARKER)
+        expected = [("One", {"round": seed, "videosync": "one"}), ("Two", {"videosync": "two"})]
+        three = [("Three", {"videosync": "three"})] if seed < 3 else []
+        assert groups == sorted(expected + three)
     _plan_is_empty(capsys, manifest, emulator.url)
 
 

@@ -292,7 +292,29 @@ CASES: list[tuple[str, str, list[str]]] = [
         "version: 1\ngroups:\n  promo:\n    name: Promo\n    metadata: {notes: '"
         + "x" * 490
         + "'}\nvideos: []\n",
-        [f"{F}:5:15: groups.promo.metadata: is 503 characters as JSON; the API allows at most 500"],
+        [
+            f"{F}:5:15: groups.promo.metadata: is 525 characters as JSON with videosync's marker "
+            '(`"videosync": "promo"`); the API allows at most 500'
+        ],
+    ),
+    (
+        "group-metadata-near-the-limit-with-the-marker",
+        "version: 1\ngroups:\n  promo:\n    name: Promo\n    metadata: {notes: '"
+        + "x" * 470
+        + "'}\nvideos: []\n",
+        [
+            f"{F}:5:15: groups.promo.metadata: is 505 characters as JSON with videosync's marker "
+            '(`"videosync": "promo"`); the API allows at most 500'
+        ],
+    ),
+    (
+        "group-metadata-with-the-reserved-key",
+        "version: 1\ngroups:\n  promo:\n    name: Promo\n"
+        "    metadata: {videosync: x}\nvideos: []\n",
+        [
+            f"{F}:5:27: groups.promo.metadata.videosync: the key 'videosync' is reserved: "
+            "videosync marks the groups it manages with it; rename the key"
+        ],
     ),
     (
         "group-metadata-a-list",

@@ -217,9 +217,9 @@ VIDEO_CASES = [
         lock(),
         [remote("v9")],
         "adopt",
-        "adopt",
-        "an earlier upload of this entry, interrupted before it was recorded, is on the server "
-        "as v9: it is recorded instead of uploaded again",
+        "behind",
+        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
+        "group and start match), recorded instead of uploaded again",
     ),
     Case(
         "interrupted upload with its start adopted",
@@ -227,9 +227,9 @@ VIDEO_CASES = [
         lock(),
         [remote("v9", start_ms=1744484745000)],
         "adopt",
-        "adopt",
-        "an earlier upload of this entry, interrupted before it was recorded, is on the server "
-        "as v9: it is recorded instead of uploaded again",
+        "behind",
+        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
+        "group and start match), recorded instead of uploaded again",
     ),
     Case(
         "same source but another name is not adopted",
@@ -259,13 +259,55 @@ VIDEO_CASES = [
         "new in the manifest",
     ),
     Case(
-        "two candidates: none adopted",
+        "two candidates: the smallest id adopted",
         [A],
         lock(),
-        [remote("v8"), remote("v9")],
-        "create",
-        "new",
-        "new in the manifest; 2 unrecorded remote copies match it, so none is adopted",
+        [remote("v9"), remote("v8")],
+        "adopt",
+        "behind",
+        "the lockfile is behind the server: v8 is an upload of this entry (its source, name, "
+        "group and start match), recorded instead of uploaded again",
+    ),
+    Case(
+        "two candidates: the other is a duplicate",
+        [A],
+        lock(),
+        [remote("v9"), remote("v8")],
+        "delete",
+        "duplicate",
+        "a duplicate of a.mp4: another copy on the server uploaded for this entry",
+        key="a.mp4 (duplicate v9)",
+    ),
+    Case(
+        "recorded copy gone, the server holds a newer upload (a stale lockfile)",
+        [A],
+        lock(entry(A, "v1")),
+        [remote("v9")],
+        "adopt",
+        "behind",
+        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
+        "group and start match), recorded instead of uploaded again",
+    ),
+    Case(
+        "a replace whose new copy landed: adopted, the recorded copy deleted after",
+        [video("a.mp4", name="New")],
+        lock(entry(A, "v1")),
+        [remote("v1"), remote("v9", name="New")],
+        "adopt",
+        "behind",
+        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
+        "group and start match), recorded instead of uploaded again; the recorded copy v1 is "
+        "deleted after",
+    ),
+    Case(
+        "a second copy of an unchanged entry is a duplicate",
+        [A],
+        lock(entry(A, "v1")),
+        [remote("v1"), remote("v9")],
+        "delete",
+        "duplicate",
+        "a duplicate of a.mp4: another copy on the server uploaded for this entry",
+        key="a.mp4 (duplicate v9)",
     ),
     Case(
         "unmanaged video pruned",
@@ -431,16 +473,51 @@ GROUP_CASES = [
         "unchanged group",
         [MKT],
         LOCK_MKT,
-        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch", videosync="marketing")],
         "noop",
         "unchanged",
         "unchanged",
     ),
     GroupCase(
+        "a group made before the marker existed is marked",
+        [MKT],
+        LOCK_MKT,
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        "update",
+        "changed",
+        "marked as videosync's (metadata key 'videosync')",
+        (Change("metadata.videosync", None, "marketing"),),
+    ),
+    GroupCase(
+        "a group the server marks as this entry's is adopted (a stale lockfile)",
+        [MKT],
+        {},
+        [
+            rgroup("g-theirs-01", "Marketing clips"),
+            rgroup("g-mkt-0002", "Marketing clips", campaign="launch", videosync="marketing"),
+        ],
+        "adopt",
+        "behind",
+        "the lockfile is behind the server: group g-mkt-00…, made by videosync for this entry, "
+        "is recorded instead of created again",
+    ),
+    GroupCase(
+        "an adopted group that differs is brought in line",
+        [MKT],
+        LOCK_MKT,
+        [rgroup("g-mkt-0002", "Marketing clips", campaign="old", videosync="marketing")],
+        "adopt",
+        "behind",
+        "the lockfile is behind the server: group g-mkt-00…, made by videosync for this entry, "
+        "is recorded instead of created again (the recorded g-mkt-00… is gone); then metadata "
+        "changed",
+        (Change("metadata.campaign", "old", "launch"),),
+    ),
+    GroupCase(
         "renamed group",
         [managed("marketing", "Marketing", campaign="launch")],
         LOCK_MKT,
-        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="launch", videosync="marketing")],
         "update",
         "changed",
         "name changed",
@@ -450,7 +527,7 @@ GROUP_CASES = [
         "metadata changed, also when changed on the server",
         [MKT],
         LOCK_MKT,
-        [rgroup("g-mkt-0001", "Marketing clips", campaign="x", extra=1)],
+        [rgroup("g-mkt-0001", "Marketing clips", campaign="x", extra=1, videosync="marketing")],
         "update",
         "changed",
         "metadata changed",
@@ -551,7 +628,9 @@ def test_no_changes_when_everything_matches() -> None:
         recorded,
         [remote("v1", group_id="g-mkt-0001")],
         groups=[MKT],
-        remote_groups=[rgroup("g-mkt-0001", "Marketing clips", campaign="launch")],
+        remote_groups=[
+            rgroup("g-mkt-0001", "Marketing clips", campaign="launch", videosync="marketing")
+        ],
     )
     assert not plan.has_changes
     assert plan.summary().unchanged == 1
@@ -565,3 +644,58 @@ def test_missing_digest_for_a_same_size_file_is_a_caller_error() -> None:
 def test_a_create_needs_no_digest() -> None:
     plan = plan_of([A], local={"a.mp4": LocalFileState(SIZE)})
     assert plan.changes[0].kind == "create"
+
+
+def test_a_second_group_marked_for_the_same_entry_is_deleted_with_its_copies() -> None:
+    recorded = lock(entry(A, "v1", group="marketing", group_id="g-mkt-0001"), groups=LOCK_MKT)
+    plan = plan_of(
+        [video("a.mp4", group="marketing")],
+        recorded,
+        [remote("v1", group_id="g-mkt-0001"), remote("v2", group_id="g-mkt-0002")],
+        groups=[MKT],
+        remote_groups=[
+            rgroup("g-mkt-0001", "Marketing clips", campaign="launch", videosync="marketing"),
+            rgroup("g-mkt-0002", "Marketing clips", campaign="launch", videosync="marketing"),
+        ],
+    )
+    assert [(s.op, s.action.key) for s in plan.steps()] == [
+        ("delete_video", "a.mp4 (duplicate v2)"),
+        ("delete_group", "marketing (duplicate g-mkt-0002)"),
+    ]
+    assert plan.applicable
+
+
+def test_videos_of_an_adopted_group_are_adopted_not_uploaded_again() -> None:
+    plan = plan_of(
+        [video("a.mp4", group="marketing")],
+        lock(),
+        [remote("v1", group_id="g-mkt-0002")],
+        groups=[MKT],
+        remote_groups=[
+            rgroup("g-mkt-0002", "Marketing clips", campaign="launch", videosync="marketing")
+        ],
+    )
+    assert [(a.resource, a.kind, a.key) for a in plan.changes] == [
+        ("group", "adopt", "marketing"),
+        ("video", "adopt", "a.mp4"),
+    ]
+    summary = plan.summary()
+    assert (summary.adopt, summary.group_adopt, summary.create) == (1, 1, 0)
+
+
+def test_an_adopt_that_supersedes_the_recorded_copy_deletes_it_after() -> None:
+    plan = plan_of(
+        [video("a.mp4", name="New")], lock(entry(A, "v1")), [remote("v1"), remote("v9", name="New")]
+    )
+    assert [(s.op, s.action.key, s.action.replaces) for s in plan.steps()] == [
+        ("adopt", "a.mp4", "v1"),
+        ("delete_video", "a.mp4", "v1"),
+    ]
+
+
+def test_a_copy_of_the_same_key_in_a_group_of_someone_else_is_not_a_duplicate() -> None:
+    plan = plan_of(
+        [A], lock(entry(A, "v1")), [remote("v1"), remote("v9", name="Other", group_id=G_LEGACY)]
+    )
+    assert not plan.has_changes
+    assert plan.unmanaged == 1

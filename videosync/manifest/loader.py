@@ -22,6 +22,7 @@ from videosync.manifest.files import FileProblem, LocalFiles
 from videosync.manifest.schema import check_schema, format_path, suggest
 from videosync.manifest.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
 from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
+from videosync.ownership import GROUP_MARKER, marked_metadata
 
 __all__ = [
     "MANIFEST_NAME",
@@ -189,7 +190,7 @@ class _Resolver:
                 groups.append((ref, DesiredGroup(ref, group_id=spec["id"], location=location)))
                 continue
             name, metadata = spec["name"], spec.get("metadata", {})
-            if not self._metadata_ok((*at, "metadata"), metadata):
+            if not self._metadata_ok((*at, "metadata"), ref, metadata):
                 continue
             if name in names:
                 self.error(
@@ -203,16 +204,24 @@ class _Resolver:
             groups.append((ref, DesiredGroup(ref, name=name, metadata=metadata, location=location)))
         return groups
 
-    def _metadata_ok(self, at: tuple[PathPart, ...], metadata: dict[str, Any]) -> bool:
+    def _metadata_ok(self, at: tuple[PathPart, ...], ref: str, metadata: dict[str, Any]) -> bool:
+        if GROUP_MARKER in metadata:
+            self.error(
+                (*at, GROUP_MARKER),
+                f"the key {GROUP_MARKER!r} is reserved: videosync marks the groups it manages "
+                "with it; rename the key",
+            )
+            return False
         try:
-            text = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+            sent = json.dumps(marked_metadata(ref, metadata), ensure_ascii=False, allow_nan=False)
         except ValueError:
             self.error(at, "must be plain JSON (no NaN or infinity)")
             return False
-        if len(text) > METADATA_MAX_CHARS:
+        if len(sent) > METADATA_MAX_CHARS:
             self.error(
                 at,
-                f"is {len(text)} characters as JSON; the API allows at most {METADATA_MAX_CHARS}",
+                f"is {len(sent)} characters as JSON with videosync's marker "
+                f'(`"{GROUP_MARKER}": "{ref}"`); the API allows at most {METADATA_MAX_CHARS}',
             )
             return False
         return True

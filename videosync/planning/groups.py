@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from videosync.model import DesiredGroup, GroupSpec, Lockfile, RemoteGroup
-from videosync.ownership import unrecorded_namesakes
+from videosync.model import DesiredGroup, GroupSpec, Lockfile, LockGroup, RemoteGroup, duplicate_key
+from videosync.ownership import (
+    GROUP_MARKER,
+    marked_groups,
+    marker_of,
+    unmarked_metadata,
+    unrecorded_namesakes,
+)
 from videosync.planning.diff import diff_attributes
-from videosync.planning.plan import Action, short_id
+from videosync.planning.plan import Action, Change, short_id
 
 __all__ = ["plan_groups", "resolve_group"]
 
@@ -33,7 +39,12 @@ def plan_groups(
     remote: Mapping[str, RemoteGroup],
     literal_groups: set[str],
 ) -> tuple[list[Action], dict[str, str]]:
-    """Actions for managed groups, and the group_id of each that exists and stays."""
+    """Actions for managed groups, and the group_id of each that exists and stays.
+
+    The server is the source of truth: a managed group the lockfile lacks (or records under
+    an id that is gone) is adopted when the server holds one marked as videosync's group of
+    that ref (`ownership.marked_groups`), and further marked copies are duplicates to delete.
+    """
     actions: list[Action] = []
     ids: dict[str, str] = {}
     recorded_ids = {g.group_id for g in recorded.groups.values()}
@@ -44,51 +55,18 @@ def plan_groups(
         spec = GroupSpec(group.name or ref, dict(group.metadata))
         rec = recorded.groups.get(ref)
         existing = remote.get(rec.group_id) if rec else None
-        if rec is None or existing is None:
-            if rec is None:
-                cause, reason = "new", "new in the manifest"
-            else:
-                cause = "gone"
-                reason = f"recorded group {short_id(rec.group_id)} no longer exists remotely"
-            namesakes = unrecorded_namesakes(remote.values(), spec.name, recorded_ids)
-            if namesakes:
-                found = short_id(namesakes[0].group_id)
-                reason += (
-                    f"; a remote group named {spec.name!r} ({found}) exists that "
-                    "videosync did not create: reference it with `id:` to use it instead"
-                )
-            actions.append(Action("group", "create", ref, cause, reason, group=spec))
-            continue
-        ids[ref] = rec.group_id
-        changes = diff_attributes(
-            {"name": existing.name, "metadata": existing.metadata}, spec.to_json()
-        )
-        if changes:
-            reason = "; ".join(sorted({f"{c.attribute.split('.')[0]} changed" for c in changes}))
-            actions.append(
-                Action(
-                    resource="group",
-                    kind="update",
-                    key=ref,
-                    cause="changed",
-                    reason=reason,
-                    changes=changes,
-                    group_id=rec.group_id,
-                    group=spec,
-                )
-            )
+        others = recorded_ids - ({rec.group_id} if rec else set())
+        marked = marked_groups(remote.values(), ref, others)
+        if existing is None and marked:
+            existing = marked[0]
+            actions.append(_adopt(ref, spec, existing, rec))
+        elif existing is None:
+            actions.append(_create(ref, spec, rec, remote, recorded_ids))
         else:
-            actions.append(
-                Action(
-                    resource="group",
-                    kind="noop",
-                    key=ref,
-                    cause="unchanged",
-                    reason="unchanged",
-                    group_id=rec.group_id,
-                    group=spec,
-                )
-            )
+            actions.append(_keep(ref, spec, existing))
+        if existing is not None:
+            ids[ref] = existing.group_id
+            actions += [_duplicate(ref, g) for g in marked if g.group_id != existing.group_id]
     referenced = {g.group_id for g in wanted.values() if not g.managed} | literal_groups
     for ref in sorted(recorded.groups.keys() - {r for r, g in wanted.items() if g.managed}):
         rec = recorded.groups[ref]
@@ -116,3 +94,106 @@ def plan_groups(
             )
         )
     return actions, ids
+
+
+def _create(
+    ref: str,
+    spec: GroupSpec,
+    rec: LockGroup | None,
+    remote: Mapping[str, RemoteGroup],
+    recorded_ids: set[str],
+) -> Action:
+    if rec is None:
+        cause, reason = "new", "new in the manifest"
+    else:
+        cause = "gone"
+        reason = f"recorded group {short_id(rec.group_id)} no longer exists remotely"
+    namesakes = unrecorded_namesakes(remote.values(), spec.name, recorded_ids)
+    if namesakes:
+        found = short_id(namesakes[0].group_id)
+        reason += (
+            f"; a remote group named {spec.name!r} ({found}) exists that "
+            "videosync did not create: reference it with `id:` to use it instead"
+        )
+    return Action("group", "create", ref, cause, reason, group=spec)
+
+
+def _changes(ref: str, spec: GroupSpec, existing: RemoteGroup) -> tuple[Change, ...]:
+    """How the remote group differs from the manifest's, the marker aside (a group made
+    before the marker existed gets it: shown as the one change)."""
+    changes = diff_attributes(
+        {"name": existing.name, "metadata": unmarked_metadata(existing.metadata)},
+        spec.to_json(),
+    )
+    if marker_of(existing) != ref:
+        changes += (Change(f"metadata.{GROUP_MARKER}", marker_of(existing), ref),)
+    return changes
+
+
+def _adopt(ref: str, spec: GroupSpec, found: RemoteGroup, rec: LockGroup | None) -> Action:
+    """Record the group the server holds for `ref` (made by a run whose record is lost)."""
+    changes = _changes(ref, spec, found)
+    reason = (
+        f"the lockfile is behind the server: group {short_id(found.group_id)}, made by "
+        "videosync for this entry, is recorded instead of created again"
+    )
+    if rec is not None:
+        reason += f" (the recorded {short_id(rec.group_id)} is gone)"
+    if changes:
+        reason += "; then " + _changed(changes)
+    return Action(
+        resource="group",
+        kind="adopt",
+        key=ref,
+        cause="behind",
+        reason=reason,
+        changes=changes,
+        group_id=found.group_id,
+        group=spec,
+    )
+
+
+def _keep(ref: str, spec: GroupSpec, existing: RemoteGroup) -> Action:
+    changes = _changes(ref, spec, existing)
+    if changes:
+        return Action(
+            resource="group",
+            kind="update",
+            key=ref,
+            cause="changed",
+            reason=_changed(changes),
+            changes=changes,
+            group_id=existing.group_id,
+            group=spec,
+        )
+    return Action(
+        resource="group",
+        kind="noop",
+        key=ref,
+        cause="unchanged",
+        reason="unchanged",
+        group_id=existing.group_id,
+        group=spec,
+    )
+
+
+def _changed(changes: tuple[Change, ...]) -> str:
+    words = set()
+    for c in changes:
+        if c.attribute == f"metadata.{GROUP_MARKER}":
+            words.add(f"marked as videosync's (metadata key {GROUP_MARKER!r})")
+        else:
+            words.add(f"{c.attribute.split('.')[0]} changed")
+    return "; ".join(sorted(words))
+
+
+def _duplicate(ref: str, group: RemoteGroup) -> Action:
+    """A second group marked as `ref` (two runs created it): deleted once empty."""
+    return Action(
+        resource="group",
+        kind="delete",
+        key=duplicate_key(ref, group.group_id),
+        cause="duplicate",
+        reason=f"a duplicate of group {ref}: also made by videosync for it",
+        group_id=group.group_id,
+    )

@@ -20,12 +20,12 @@ from videosync.content.localfiles import LocalFileState
 from videosync.model import DesiredVideo, LockEntry, Lockfile, RemoteVideo, VideoSpec, is_orphan_key
 from videosync.planning.plan import Action
 
-__all__ = ["movable_entries", "move_action", "move_candidates", "take_move"]
+__all__ = ["MoveMatch", "movable_entries", "move_action", "move_candidates", "take_move"]
 
 # size, digest, then the upload attributes: name, group, group_id, start, index,
 # thumbnails, URL. A plain tuple, not a spec copied with dataclasses.replace per entry:
 # that made plans of many moves markedly slower (bench/README.md, "Measured choices").
-_MoveMatch = tuple[int | None, str | None, str, str, str | None, str | None, bool, bool, str | None]
+MoveMatch = tuple[int | None, str | None, str, str, str | None, str | None, bool, bool, str | None]
 
 
 def move_candidates(
@@ -56,7 +56,7 @@ def move_candidates(
     }
 
 
-def _match_of(spec: VideoSpec, size: int | None, digest: str | None) -> _MoveMatch:
+def _match_of(spec: VideoSpec, size: int | None, digest: str | None) -> MoveMatch:
     # A file's path is not sent to the API (the key is), so it is no part of the match;
     # a URL is what is uploaded, so it is.
     return (
@@ -74,13 +74,13 @@ def _match_of(spec: VideoSpec, size: int | None, digest: str | None) -> _MoveMat
 
 def movable_entries(
     recorded: Lockfile, desired_keys: Collection[str], remote: Mapping[str, RemoteVideo]
-) -> dict[_MoveMatch, list[str]]:
+) -> dict[MoveMatch, list[str]]:
     """The vanished entries a new key can take over, by what a match must equal.
 
     Only an entry whose remote copy is still there as recorded: a copy that is gone,
     failed, renamed or moved on the server is not what the lockfile says it is.
     """
-    movable: dict[_MoveMatch, list[str]] = {}
+    movable: dict[MoveMatch, list[str]] = {}
     for key in sorted(recorded.videos.keys() - desired_keys):
         rec = recorded.videos[key]
         current = remote.get(rec.video_id)
@@ -99,7 +99,7 @@ def movable_entries(
 
 
 def take_move(
-    movable: dict[_MoveMatch, list[str]], spec: VideoSpec, state: LocalFileState | None
+    movable: dict[MoveMatch, list[str]], spec: VideoSpec, state: LocalFileState | None
 ) -> str | None:
     """The vanished key this new entry is a move of (taken, so it matches once), or None."""
     if not movable or spec.group_id is None:

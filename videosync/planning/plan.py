@@ -37,6 +37,7 @@ Resource = Literal["video", "group"]
 Kind = Literal["create", "replace", "delete", "adopt", "update", "move", "noop"]
 StepOp = Literal[
     "create_group",
+    "adopt_group",
     "update_group",
     "upload",
     "adopt",
@@ -66,9 +67,13 @@ class Action:
     `key` is the manifest key of a video, the manifest's name of a group, or, for an
     unmanaged video that `--prune` deletes, its video_id. `cause` is a machine-readable
     word for the reason (`new`, `gone`, `failed`, `changed`, `adopt`, `removed`,
-    `unmanaged`, `unchanged`, `moved`, `protect`). `video_id`/`group_id` name the existing
-    remote resource the action acts on (the old copy, for a replace). `blocked` says why a
-    guard refuses it.
+    `unmanaged`, `unchanged`, `moved`, `protect`, `behind`, `duplicate`). `video_id`/`group_id`
+    name the existing remote resource the action acts on (the old copy, for a replace; the
+    copy recorded, for an adopt). `blocked` says why a guard refuses it.
+
+    An `adopt` records what the server already holds instead of uploading or creating it
+    again. `replaces` is the copy an adopted video supersedes: deleted once the adopted one
+    is recorded, as a replace's old copy is.
 
     A `move` (an entry whose key changed, same content and upload attributes) and a video
     `update` (only `protect` changed) touch nothing on the server: apply rewrites the
@@ -90,6 +95,7 @@ class Action:
     protect: bool = False
     blocked: str | None = None
     moved_from: str | None = None
+    replaces: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +113,7 @@ class Action:
             "protect": self.protect,
             "blocked": self.blocked,
             "moved_from": self.moved_from,
+            "replaces": self.replaces,
         }
 
     @classmethod
@@ -127,6 +134,7 @@ class Action:
             protect=data["protect"],
             blocked=data["blocked"],
             moved_from=data.get("moved_from"),
+            replaces=data.get("replaces"),
         )
 
 
@@ -154,6 +162,7 @@ class Summary:
     group_create: int = 0
     group_update: int = 0
     group_delete: int = 0
+    group_adopt: int = 0
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -164,6 +173,7 @@ _PHASE: dict[tuple[str, str], int] = {
     ("group", "create"): 0,
     ("group", "update"): 0,
     ("group", "noop"): 0,
+    ("group", "adopt"): 0,
     ("video", "create"): 1,
     ("video", "replace"): 1,
     ("video", "adopt"): 1,
@@ -172,6 +182,13 @@ _PHASE: dict[tuple[str, str], int] = {
     ("video", "noop"): 1,
     ("video", "delete"): 2,
     ("group", "delete"): 3,
+}
+
+
+_GROUP_OPS: dict[str, StepOp] = {
+    "create": "create_group",
+    "update": "update_group",
+    "adopt": "adopt_group",
 }
 
 
@@ -229,6 +246,7 @@ class Plan:
             group_create=count.get("group_create", 0),
             group_update=count.get("group_update", 0),
             group_delete=count.get("group_delete", 0),
+            group_adopt=count.get("group_adopt", 0),
         )
 
     def steps(self) -> tuple[Step, ...]:
@@ -237,10 +255,8 @@ class Plan:
         phases: list[list[Step]] = [[], [], [], []]
         for a in self.actions:
             if a.resource == "group":
-                if a.kind in ("create", "update"):
-                    phases[0].append(
-                        Step("create_group" if a.kind == "create" else "update_group", a)
-                    )
+                if a.kind in _GROUP_OPS:
+                    phases[0].append(Step(_GROUP_OPS[a.kind], a))
                 elif a.kind == "delete":
                     phases[3].append(Step("delete_group", a))
             elif a.kind in ("create", "replace"):
@@ -249,6 +265,8 @@ class Plan:
                     phases[2].append(Step("delete_video", a))
             elif a.kind == "adopt":
                 phases[1].append(Step("adopt", a))
+                if a.replaces is not None:
+                    phases[2].append(Step("delete_video", a))
             elif a.kind == "move":
                 phases[1].append(Step("move", a))
             elif a.kind == "update":

@@ -23,13 +23,14 @@ from videosync.model import (
     RemoteVideo,
     Source,
     VideoSpec,
+    duplicate_key,
     format_start,
     is_orphan_key,
 )
-from videosync.ownership import is_upload_of
+from videosync.ownership import canonical, is_upload_of
 from videosync.planning.diff import diff_attributes
 from videosync.planning.groups import plan_groups, resolve_group
-from videosync.planning.moves import movable_entries, move_action, take_move
+from videosync.planning.moves import MoveMatch, movable_entries, move_action, take_move
 from videosync.planning.plan import Action, Change, Plan, apply_order, human_bytes, short_id
 from videosync.planning.safety import (
     DEFAULT_MAX_DELETE_PERCENT,
@@ -72,6 +73,10 @@ def compute_plan(
     recorded_ids = {e.video_id for e in recorded.videos.values()}
     unrecorded = [v for v in remote_videos if v.video_id not in recorded_ids]
     by_source = _by_source(unrecorded)
+    # Groups the server marks as this manifest's (kept or duplicate): a copy of an entry
+    # found there is videosync's upload whatever its other attributes.
+    ours = {gid for ref, gid in group_ids.items() if wanted[ref].managed}
+    ours |= {a.group_id for a in group_actions if a.cause == "duplicate" and a.group_id}
 
     root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
     desired_keys = {v.key for v in desired.videos}
@@ -85,25 +90,22 @@ def compute_plan(
             state = local.get(dv.key)
             if state is None:
                 raise ValueError(f"no local file state given for {dv.key!r}")
-        rec = recorded.videos.get(dv.key)
-        if rec is not None:
-            video_actions.append(_plan_recorded(dv, spec, rec, state, remote_by_id))
-            continue
-        same_source = by_source.get(dv.key, [])
-        # An interrupted upload of this very key is adopted rather than a move taken.
-        old_key = None
-        if not any(is_upload_of(v, dv.key, spec) for v in same_source):
-            old_key = take_move(movable, spec, state)
-        if old_key is None:
-            video_actions.append(_plan_new(dv, spec, state, same_source))
-        else:
-            moved.add(old_key)
-            video_actions.append(move_action(dv, spec, old_key, recorded.videos[old_key]))
+        video_actions += _plan_video(
+            dv,
+            spec,
+            state,
+            recorded=recorded,
+            same_source=by_source.get(dv.key, []),
+            remote_by_id=remote_by_id,
+            movable=movable,
+            moved=moved,
+            ours=ours,
+        )
     gone_keys = sorted(recorded.videos.keys() - desired_keys - moved)
     video_actions += [_delete(key, recorded.videos[key], remote_by_id) for key in gone_keys]
 
-    adopted = {a.video_id for a in video_actions if a.kind == "adopt"}
-    unmanaged = [v for v in unrecorded if v.video_id not in adopted]
+    planned = {a.video_id for a in video_actions if a.kind in ("adopt", "delete")}
+    unmanaged = [v for v in unrecorded if v.video_id not in planned]
     if prune:
         in_use = {a.spec.group_id for a in video_actions if a.spec and a.spec.group_id}
         in_use |= {gid for ref, gid in group_ids.items() if ref in wanted}
@@ -115,7 +117,7 @@ def compute_plan(
         a.video_id
         for a in video_actions
         if a.kind in ("delete", "replace") and a.blocked is None and a.video_id
-    }
+    } | {a.replaces for a in video_actions if a.kind == "adopt" and a.replaces}
     group_actions = [guard_group_delete(a, remote_videos, deleted) for a in group_actions]
     actions = tuple(sorted(group_actions + video_actions, key=apply_order))
     problems = problems_of(actions, remote_by_id, max_delete)
@@ -128,6 +130,52 @@ def compute_plan(
         allow_empty=allow_empty,
     )
     return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
+
+
+def _plan_video(
+    dv: DesiredVideo,
+    spec: VideoSpec,
+    state: LocalFileState | None,
+    *,
+    recorded: Lockfile,
+    same_source: list[RemoteVideo],
+    remote_by_id: Mapping[str, RemoteVideo],
+    movable: dict[MoveMatch, list[str]],
+    moved: set[str],
+    ours: set[str],
+) -> list[Action]:
+    """The action of one entry, then the deletes of its duplicates on the server.
+
+    The server is the source of truth: an upload of the entry it already holds (its
+    source, name, group and start match; `ownership.is_upload_of`) is adopted rather than
+    uploaded again, even where the lockfile records an older copy or none at all. Any
+    other unrecorded copy with the entry's source, in a group of this manifest, or itself
+    such an upload, is a duplicate.
+    """
+    rec = recorded.videos.get(dv.key)
+    uploads = [v for v in same_source if is_upload_of(v, dv.key, spec)]
+    if rec is not None:
+        action = _plan_recorded(dv, spec, rec, state, remote_by_id)
+        if uploads and action.kind in ("create", "replace"):
+            # The server holds the upload this plan would send: an earlier run's, whose
+            # record did not reach this lockfile.
+            action = _adopt(dv, spec, canonical(uploads), replaces=action.video_id)
+    elif uploads:
+        action = _adopt(dv, spec, canonical(uploads), replaces=None)
+    else:
+        old_key = take_move(movable, spec, state)
+        if old_key is None:
+            action = _create(dv, spec, state)
+        else:
+            moved.add(old_key)
+            action = move_action(dv, spec, old_key, recorded.videos[old_key])
+    kept = action.video_id if action.kind in ("adopt", "noop", "update") else None
+    duplicates = [
+        _duplicate(dv.key, v)
+        for v in same_source
+        if v.video_id != kept and (v.group_id in ours or v in uploads)
+    ]
+    return [action, *duplicates]
 
 
 def _by_source(videos: Iterable[RemoteVideo]) -> dict[str, list[RemoteVideo]]:
@@ -187,40 +235,49 @@ def _spec(
     )
 
 
-def _plan_new(
-    dv: DesiredVideo,
-    spec: VideoSpec,
-    state: LocalFileState | None,
-    same_source: list[RemoteVideo],
-) -> Action:
-    candidates = [v for v in same_source if is_upload_of(v, dv.key, spec)]
-    if len(candidates) == 1:
-        found = candidates[0].video_id
-        return Action(
-            resource="video",
-            kind="adopt",
-            key=dv.key,
-            cause="adopt",
-            reason=(
-                "an earlier upload of this entry, interrupted before it was recorded, is on the "
-                f"server as {found}: it is recorded instead of uploaded again"
-            ),
-            video_id=found,
-            spec=spec,
-            protect=dv.protect,
-        )
-    reason = "new in the manifest"
-    if candidates:
-        reason += f"; {len(candidates)} unrecorded remote copies match it, so none is adopted"
+def _adopt(dv: DesiredVideo, spec: VideoSpec, found: RemoteVideo, replaces: str | None) -> Action:
+    """Record the copy the server holds for this entry instead of uploading it again."""
+    reason = (
+        f"the lockfile is behind the server: {found.video_id} is an upload of this entry "
+        "(its source, name, group and start match), recorded instead of uploaded again"
+    )
+    if replaces is not None:
+        reason += f"; the recorded copy {short_id(replaces)} is deleted after"
+    return Action(
+        resource="video",
+        kind="adopt",
+        key=dv.key,
+        cause="behind",
+        reason=reason,
+        video_id=found.video_id,
+        spec=spec,
+        protect=dv.protect,
+        replaces=replaces,
+    )
+
+
+def _create(dv: DesiredVideo, spec: VideoSpec, state: LocalFileState | None) -> Action:
     return Action(
         resource="video",
         kind="create",
         key=dv.key,
         cause="new",
-        reason=reason,
+        reason="new in the manifest",
         spec=spec,
         size=state.size if state else None,
         protect=dv.protect,
+    )
+
+
+def _duplicate(key: str, v: RemoteVideo) -> Action:
+    """Delete a second copy of a managed entry (its source, in a group of this manifest)."""
+    return Action(
+        resource="video",
+        kind="delete",
+        key=duplicate_key(key, v.video_id),
+        cause="duplicate",
+        reason=f"a duplicate of {key}: another copy on the server uploaded for this entry",
+        video_id=v.video_id,
     )
 
 

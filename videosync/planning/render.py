@@ -65,11 +65,13 @@ def summary_line(summary: Summary) -> str:
     if summary.update:
         line += f", {summary.update} to update"
     line += f" ({human_bytes(summary.upload_bytes)} to upload)"
-    if summary.group_create or summary.group_update or summary.group_delete:
+    if summary.group_create or summary.group_update or summary.group_delete or summary.group_adopt:
         line += (
             f"; groups: {summary.group_create} to create, {summary.group_update} to update, "
             f"{summary.group_delete} to delete"
         )
+        if summary.group_adopt:
+            line += f", {summary.group_adopt} to adopt"
     return line + "."
 
 
@@ -100,6 +102,8 @@ def _title(action: Action) -> str:
     notes = []
     if action.video_id and action.kind in ("replace", "delete", "adopt", "move"):
         notes.append(f"video {short_id(action.video_id)}")
+    if action.replaces:
+        notes.append(f"replaces {short_id(action.replaces)}")
     if action.kind in ("create", "replace") and action.size:
         notes.append(human_bytes(action.size))
     return what + (f"  ({', '.join(notes)})" if notes else "")
@@ -187,7 +191,8 @@ def _md_head(plan: Plan) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
         f"| videos | {s.create} | {s.replace} | {s.update} | {s.delete} | {s.adopt} | {s.move} "
         f"| {s.unchanged} |",
-        f"| groups | {s.group_create} | - | {s.group_update} | {s.group_delete} | - | - | - |",
+        f"| groups | {s.group_create} | - | {s.group_update} | {s.group_delete} "
+        f"| {s.group_adopt or '-'} | - | - |",
     ]
 
 

@@ -7,8 +7,10 @@ before each upload or group creation and a *done* record after each finished act
 An intent with no done record is a call that may have reached the server. Recovery looks for
 it in the remote catalog and records it rather than uploading it again: a remote video whose
 `metadata.source` is the entry's key, with the intended name, group and start, that nobody
-records (exactly one candidate); a group of the intended name nobody records (exactly one):
-the rules of `videosync.ownership`.
+records (exactly one candidate); a group marked as made for the intended ref nobody records:
+the rules of `videosync.ownership`. Without a journal (a CI runner's fresh checkout) the
+planner finds the same copies from the server alone; the journal only makes it certain which
+upload an open intent sent.
 
 A replace whose new copy is recorded keeps its old copy in the lockfile under
 `model.orphan_key(key, old_id)`: a key no manifest has, so the next plan deletes it. That
@@ -36,7 +38,7 @@ from videosync.model import (
     orphan_key,
     parse_utc,
 )
-from videosync.ownership import unrecorded_namesakes, unrecorded_uploads
+from videosync.ownership import marked_groups, unmarked_metadata, unrecorded_uploads
 from videosync.state.journal import GroupIntent, Journal, Replayed, UploadIntent, replay
 from videosync.state.lockfile import dumps_lockfile
 from videosync.workdir import journal_path
@@ -98,10 +100,10 @@ def adopt_pending(
             if intent.ref in groups:
                 continue
             known = {g.group_id for g in groups.values()}
-            namesakes = unrecorded_namesakes(remote_groups, intent.spec.name, known)
-            if len(namesakes) == 1:
-                g = namesakes[0]
-                groups[intent.ref] = LockGroup(g.group_id, g.name, dict(g.metadata))
+            marked = marked_groups(remote_groups, intent.ref, known)
+            if marked:
+                g = marked[0]
+                groups[intent.ref] = LockGroup(g.group_id, g.name, unmarked_metadata(g.metadata))
                 notes.append(
                     f"group {intent.ref}: adopted {g.group_id}, created by an interrupted run"
                 )
