@@ -23,6 +23,7 @@ _DRIFT = {
     ("replace", "changed"): "changed",
     ("delete", "removed"): "removed",
     ("move", "moved"): "moved",
+    ("adopt", "behind"): "lockfile behind",
 }
 
 
