@@ -218,8 +218,8 @@ VIDEO_CASES = [
         [remote("v9")],
         "adopt",
         "behind",
-        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
-        "group and start match), recorded instead of uploaded again",
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again",
     ),
     Case(
         "interrupted upload with its start adopted",
@@ -228,8 +228,8 @@ VIDEO_CASES = [
         [remote("v9", start_ms=1744484745000)],
         "adopt",
         "behind",
-        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
-        "group and start match), recorded instead of uploaded again",
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again",
     ),
     Case(
         "same source but another name is not adopted",
@@ -265,8 +265,8 @@ VIDEO_CASES = [
         [remote("v9"), remote("v8")],
         "adopt",
         "behind",
-        "the lockfile is behind the server: v8 is an upload of this entry (its source, name, "
-        "group and start match), recorded instead of uploaded again",
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again",
     ),
     Case(
         "two candidates: the other is a duplicate",
@@ -285,8 +285,8 @@ VIDEO_CASES = [
         [remote("v9")],
         "adopt",
         "behind",
-        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
-        "group and start match), recorded instead of uploaded again",
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again",
     ),
     Case(
         "a replace whose new copy landed: adopted, the recorded copy deleted after",
@@ -295,8 +295,8 @@ VIDEO_CASES = [
         [remote("v1"), remote("v9", name="New")],
         "adopt",
         "behind",
-        "the lockfile is behind the server: v9 is an upload of this entry (its source, name, "
-        "group and start match), recorded instead of uploaded again; the recorded copy v1 is "
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again; the recorded copy v1 is "
         "deleted after",
     ),
     Case(
@@ -498,8 +498,8 @@ GROUP_CASES = [
         ],
         "adopt",
         "behind",
-        "the lockfile is behind the server: group g-mkt-00…, made by videosync for this entry, "
-        "is recorded instead of created again",
+        "the lockfile is behind the server: it holds this group (marked as videosync's "
+        "'marketing'), which is recorded instead of created again",
     ),
     GroupCase(
         "an adopted group that differs is brought in line",
@@ -508,9 +508,9 @@ GROUP_CASES = [
         [rgroup("g-mkt-0002", "Marketing clips", campaign="old", videosync="marketing")],
         "adopt",
         "behind",
-        "the lockfile is behind the server: group g-mkt-00…, made by videosync for this entry, "
-        "is recorded instead of created again (the recorded g-mkt-00… is gone); then metadata "
-        "changed",
+        "the lockfile is behind the server: it holds this group (marked as videosync's "
+        "'marketing'), which is recorded instead of created again (the recorded g-mkt-00… is "
+        "gone); then metadata changed",
         (Change("metadata.campaign", "old", "launch"),),
     ),
     GroupCase(

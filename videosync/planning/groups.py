@@ -134,8 +134,8 @@ def _adopt(ref: str, spec: GroupSpec, found: RemoteGroup, rec: LockGroup | None)
     """Record the group the server holds for `ref` (made by a run whose record is lost)."""
     changes = _changes(ref, spec, found)
     reason = (
-        f"the lockfile is behind the server: group {short_id(found.group_id)}, made by "
-        "videosync for this entry, is recorded instead of created again"
+        f"the lockfile is behind the server: it holds this group (marked as videosync's {ref!r}), "
+        "which is recorded instead of created again"
     )
     if rec is not None:
         reason += f" (the recorded {short_id(rec.group_id)} is gone)"

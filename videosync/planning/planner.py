@@ -238,8 +238,8 @@ def _spec(
 def _adopt(dv: DesiredVideo, spec: VideoSpec, found: RemoteVideo, replaces: str | None) -> Action:
     """Record the copy the server holds for this entry instead of uploading it again."""
     reason = (
-        f"the lockfile is behind the server: {found.video_id} is an upload of this entry "
-        "(its source, name, group and start match), recorded instead of uploaded again"
+        "the lockfile is behind the server: it holds this entry's upload (same source, name, "
+        "group and start), which is recorded instead of uploaded again"
     )
     if replaces is not None:
         reason += f"; the recorded copy {short_id(replaces)} is deleted after"
