@@ -79,6 +79,7 @@ class ApplyResult:
             f"{lockfile_only}; groups: "
             f"{count.get('group created', 0)} created, {count.get('group updated', 0)} updated, "
             f"{count.get('group deleted', 0)} deleted"
+            + (f", {count['group adopted']} adopted" if count.get("group adopted") else "")
         )
         if self.interrupted:
             return (
