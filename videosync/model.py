@@ -343,10 +343,11 @@ def is_orphan_key(key: str) -> bool:
     return key.endswith(")") and _ORPHAN_MARK in key
 
 
-def duplicate_key(key: str, resource_id: str) -> str:
+def duplicate_key(key: str) -> str:
     """How a plan names the delete of a duplicate of entry (or group) `key`: a second copy
-    on the server of what videosync made for it. Never a lockfile key."""
-    return f"{key} (duplicate {resource_id})"
+    on the server of what videosync made for it (the action's id says which). Never a
+    lockfile key."""
+    return f"{key} (duplicate)"
 
 
 # --- timestamps ---------------------------------------------------------------------------

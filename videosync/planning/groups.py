@@ -192,7 +192,7 @@ def _duplicate(ref: str, group: RemoteGroup) -> Action:
     return Action(
         resource="group",
         kind="delete",
-        key=duplicate_key(ref, group.group_id),
+        key=duplicate_key(ref),
         cause="duplicate",
         reason=f"a duplicate of group {ref}: also made by videosync for it",
         group_id=group.group_id,

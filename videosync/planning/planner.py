@@ -274,7 +274,7 @@ def _duplicate(key: str, v: RemoteVideo) -> Action:
     return Action(
         resource="video",
         kind="delete",
-        key=duplicate_key(key, v.video_id),
+        key=duplicate_key(key),
         cause="duplicate",
         reason=f"a duplicate of {key}: another copy on the server uploaded for this entry",
         video_id=v.video_id,

@@ -102,6 +102,8 @@ def _title(action: Action) -> str:
     notes = []
     if action.video_id and action.kind in ("replace", "delete", "adopt", "move"):
         notes.append(f"video {short_id(action.video_id)}")
+    if action.resource == "group" and action.group_id and action.kind in ("delete", "adopt"):
+        notes.append(f"group {short_id(action.group_id)}")
     if action.replaces:
         notes.append(f"replaces {short_id(action.replaces)}")
     if action.kind in ("create", "replace") and action.size:
