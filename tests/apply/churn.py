@@ -23,7 +23,7 @@ from pathlib import Path
 
 import videosync
 from videosync.api.sync import SyncVisionClient
-from videosync.errors import VideosyncError
+from videosync.errors import ExitCode, VideosyncError
 from videosync.manifest.loader import load_manifest
 from videosync.model import DEFAULT_GROUP
 from videosync.planning.render import render_text
@@ -49,6 +49,7 @@ class Lines:
     def __init__(self, pipe: object) -> None:
         self.lines: list[str] = []
         self._event = threading.Event()
+        self._closed = False
         self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
         self._thread.start()
 
@@ -56,12 +57,19 @@ class Lines:
         for line in pipe:  # type: ignore[attr-defined]
             self.lines.append(line)
             self._event.set()
+        self._closed = True
+        self._event.set()
 
     def wait_for(self, prefix: str, timeout: float = 20.0) -> bool:
+        """Whether a line starting with `prefix` came within `timeout` seconds (False at
+        once when the pipe closes without one)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            closed = self._closed
             if any(line.startswith(prefix) for line in self.lines):
                 return True
+            if closed:
+                return False
             self._event.wait(0.01)
             self._event.clear()
         return False
@@ -90,10 +98,20 @@ def churn(folder: Path, videos: list[Path], round_: int, rng: random.Random) -> 
 
 
 def kill_at_random_instant(
-    manifest: Path, url: str, api_key: str, rng: random.Random, window: float = 0.3
+    manifest: Path,
+    url: str,
+    api_key: str,
+    rng: random.Random,
+    window: float = 0.3,
+    *,
+    faults: bool = False,
 ) -> bool:
     """Start `videosync apply --yes`, kill -9 it at a random instant after its plan is
-    shown; whether it was killed before it finished."""
+    shown; whether it was killed before it finished.
+
+    With `faults` injected, a run they stop before its plan (an API error, exit 1, once
+    its retries are spent) ended before the kill: False. Otherwise no plan is an error.
+    """
     env = {**os.environ, "REKA_API_KEY": api_key, "PYTHONUNBUFFERED": "1"}
     env.pop("VIDEOSYNC_API_URL", None)
     proc = subprocess.Popen(
@@ -118,11 +136,18 @@ def kill_at_random_instant(
     out, err = Lines(proc.stdout), Lines(proc.stderr)
     if not out.wait_for("Plan: "):
         proc.kill()
-        raise AssertionError(f"apply showed no plan: {out.text()}{err.text()}")
+        code = proc.wait()
+        if faults and code == ExitCode.ERROR and err.text().startswith("error: "):
+            out.text()
+            return False
+        raise AssertionError(f"apply showed no plan (exit {code}): {out.text()}{err.text()}")
     time.sleep(rng.uniform(0.0, window))
+    running = proc.poll() is None
     proc.kill()
     proc.wait()
-    return not any(line.startswith("Apply complete") for line in out.text().splitlines())
+    err.text()
+    finished = any(line.startswith("Apply complete") for line in out.text().splitlines())
+    return running and not finished
 
 
 def tagged_copy(video: Path, target: Path, tag: str) -> Path:

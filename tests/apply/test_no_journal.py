@@ -45,7 +45,7 @@ def test_kill_9_then_lost_workdir_then_one_apply_converges(
         catalog.churn(round_, rng)
         emulator.set_faults(fault_rate=fault_rate, latency_ms=40)  # widens the windows
         killed_mid_run += kill_at_random_instant(
-            catalog.manifest, emulator.url, API_KEY, rng, window=window
+            catalog.manifest, emulator.url, API_KEY, rng, window=window, faults=fault_rate > 0
         )
         emulator.set_faults(fault_rate=fault_rate, latency_ms=0)
         shutil.rmtree(catalog.folder / ".videosync")  # a fresh CI runner: no journal, no cache
