@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -109,6 +110,49 @@ def test_a_corrupt_lockfile_is_never_overwritten(tmp_path: Path) -> None:
     with pytest.raises(LockError):
         save_lockfile(path, SAMPLE)
     assert path.read_text() == '{"version": 1, "vid'
+
+
+def test_a_lockfile_that_is_a_dangling_link_is_an_error_and_never_replaced(
+    tmp_path: Path,
+) -> None:
+    # Read as "no lockfile yet", the plan would upload every video again.
+    path = tmp_path / "videosync.lock"
+    path.symlink_to(tmp_path / "moved" / "videosync.lock")
+    with pytest.raises(LockError) as info:
+        load_lockfile(path)
+    assert str(info.value) == (
+        f"{path}: the lockfile is a link to {tmp_path / 'moved' / 'videosync.lock'}, which "
+        "does not exist; restore the file it points to, or move the link aside to start over"
+    )
+    with pytest.raises(LockError):
+        save_lockfile(path, SAMPLE)
+    assert path.is_symlink() and not path.exists()
+
+
+def test_a_lockfile_that_is_a_folder_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "videosync.lock"
+    path.mkdir()
+    with pytest.raises(LockError) as info:
+        load_lockfile(path)
+    assert str(info.value) == (
+        f"{path}: the lockfile is a folder, not a file; move it aside and restore the "
+        "lockfile from git (git checkout -- videosync.lock)"
+    )
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file; POSIX modes"
+)
+def test_an_unreadable_lockfile_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "videosync.lock"
+    save_lockfile(path, SAMPLE)
+    path.chmod(0)
+    with pytest.raises(LockError) as info:
+        load_lockfile(path)
+    assert str(info.value) == (
+        f"{path}: cannot read the lockfile: Permission denied; make it readable by this user, "
+        "or restore it from git (git checkout -- videosync.lock) or move it aside to start over"
+    )
 
 
 def test_absolute_source_path_is_refused(tmp_path: Path) -> None:

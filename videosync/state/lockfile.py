@@ -80,10 +80,25 @@ def read_lockfile(path: Path) -> tuple[Lockfile, bytes | None]:
     when there is no lockfile yet); `LockError` (exit 3) when it cannot be trusted."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        return Lockfile(), None
+    except FileNotFoundError as exc:
+        target = _link_target(path)
+        if target is None:
+            return Lockfile(), None
+        # Never "no lockfile yet": that plan would upload every video again.
+        raise LockError(
+            f"{path}: the lockfile is a link to {target}, which does not exist; restore the "
+            "file it points to, or move the link aside to start over"
+        ) from exc
+    except IsADirectoryError as exc:
+        raise LockError(
+            f"{path}: the lockfile is a folder, not a file; move it aside and restore the "
+            f"lockfile from git (git checkout -- {path.name})"
+        ) from exc
     except OSError as exc:
-        raise LockError(f"{path}: cannot read the lockfile: {exc.strerror}") from exc
+        raise LockError(
+            f"{path}: cannot read the lockfile: {exc.strerror or exc}; make it readable by "
+            f"this user, or {_RESTORE.format(name=path.name)}"
+        ) from exc
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -91,6 +106,14 @@ def read_lockfile(path: Path) -> tuple[Lockfile, bytes | None]:
             f"{path}: the lockfile is not UTF-8 text; {_RESTORE.format(name=path.name)}"
         ) from None
     return parse_lockfile(text, str(path)), raw
+
+
+def _link_target(path: Path) -> str | None:
+    """What the symbolic link `path` points to; None when `path` is not one."""
+    try:
+        return str(path.readlink())
+    except OSError:  # not a link, or gone
+        return None
 
 
 def load_lockfile(path: Path) -> Lockfile:
@@ -104,6 +127,6 @@ def save_lockfile(path: Path, lockfile: Lockfile) -> None:
     Refuses (`LockError`) to overwrite a lockfile that cannot be read: it may hold the only
     record of what was uploaded, and the person must decide what to do with it.
     """
-    if path.exists():
+    if path.exists() or path.is_symlink():
         load_lockfile(path)
     write_atomic(path, dumps_lockfile(lockfile).encode("utf-8"))
