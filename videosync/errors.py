@@ -9,6 +9,7 @@ Foreign exceptions are wrapped once, where they enter, with `raise … from exc`
 
 from __future__ import annotations
 
+import errno
 import textwrap
 from collections.abc import Iterable
 from enum import IntEnum
@@ -39,6 +40,7 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "StalePlan",
+    "StateWriteFailed",
     "UsageError",
     "VideosyncError",
     "exit_code_lines",
@@ -230,6 +232,48 @@ class PlanRefused(VideosyncError):
 
 class StalePlan(VideosyncError):
     """A saved plan no longer matches the manifest, lockfile or remote catalog."""
+
+
+class StateWriteFailed(VideosyncError, OSError):
+    """A file videosync keeps (the lockfile, the apply journal, a plan file, the hash cache)
+    could not be written: a full disk, a read-only folder.
+
+    An apply starts no new work after the first one and ends with it; what it did is in
+    the journal or the lockfile, so the next run picks up where it stopped. It is an
+    `OSError` too, with the failed write's `errno`, `strerror` and `filename`, so code that
+    handles a failed write as one still does.
+    """
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause), str(path))
+        self.path = path
+        """The file that could not be written."""
+
+    def __str__(self) -> str:
+        reason = str(self.strerror or "cannot write").lower()
+        if self.errno in _DISK_FULL:
+            remedy = "free some space"
+        elif self.errno in _NOT_WRITABLE:
+            remedy = "make it writable"
+        else:
+            remedy = "check the disk"
+        return (
+            f"{reason} writing {_shown(self.path)}; {remedy} and run again: "
+            "the next run picks up where this one stopped"
+        )
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_NOT_WRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)
 
 
 class ActionFailed(VideosyncError):

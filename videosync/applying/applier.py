@@ -33,7 +33,13 @@ from videosync.applying.uploader import Uploader
 from videosync.content.digest import prefixed
 from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.content.localfiles import HashCache
-from videosync.errors import ActionFailed, ConnectionFailed, NotFound, VideosyncError
+from videosync.errors import (
+    ActionFailed,
+    ConnectionFailed,
+    NotFound,
+    StateWriteFailed,
+    VideosyncError,
+)
 from videosync.model import (
     LockEntry,
     Lockfile,
@@ -106,6 +112,7 @@ class Applier:
         self._uploaded: list[str] = []
         self._not_started = 0
         self._stopping = False
+        self._write_failure: StateWriteFailed | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._semaphore = asyncio.Semaphore(max(1, self.options.parallelism))
         # Uploads journal their intent while the uploads before them are in flight, so
@@ -158,10 +165,15 @@ class Applier:
             await self._delete_videos([s.action for s in steps if s.op == "delete_video"])
             await self._phase([s for s in steps if s.op == "delete_group"])
         finally:
-            await self.record.checkpoint()
+            try:
+                await self.record.checkpoint()
+            except StateWriteFailed as exc:
+                self._write_failed(exc)  # the first failure is the one reported
             self.record.close()
             self._hashes.save()
             self.reporter.end()
+        if self._write_failure is not None:
+            raise self._write_failure
         return ApplyResult(
             outcomes=tuple(self._outcomes),
             not_started=self._not_started,
@@ -203,7 +215,10 @@ class Applier:
                 self._inflight.discard(task)
 
     async def _guarded(self, step: Step) -> None:
-        """Run one step; its failure is reported, never raised: the others go on."""
+        """Run one step; its failure is reported, never raised: the others go on.
+
+        Except a failed write of the run's record (`StateWriteFailed`): that stops the run.
+        """
         run = self._runner(step)
         try:
             if step.op == "upload":
@@ -214,6 +229,8 @@ class Applier:
             else:
                 async with self._slot():
                     await run()
+        except StateWriteFailed as exc:
+            self._write_failed(exc)
         except _NotStarted as exc:
             self._not_started += 1
             log.info("%s not started: %s", step.action.key, exc)
@@ -228,6 +245,16 @@ class Applier:
                     error=f"cannot read the file: {exc.strerror or exc}",
                 )
             )
+
+    def _write_failed(self, exc: StateWriteFailed) -> None:
+        """Stop at a failed write of the journal or lockfile, and end the run with the first.
+
+        Nothing more may be done on the strength of a record that is not on disk: above
+        all, no replace's old copy deleted while its new copy is unrecorded.
+        """
+        if self._write_failure is None:
+            self._write_failure = exc
+        self.stop()
 
     def _finish(self, outcome: Outcome) -> None:
         self._outcomes.append(outcome)
@@ -408,7 +435,11 @@ class Applier:
             targets.append((key, action.video_id, action.key))
         gone = [t for t in targets if t[1] not in self._preexisting]
         if gone:
-            await self._deleted(gone)
+            try:
+                await self._deleted(gone)
+            except StateWriteFailed as exc:
+                self._write_failed(exc)
+                return
         live = [t for t in targets if t[1] in self._preexisting]
         batches = [live[i : i + _DELETE_BATCH] for i in range(0, len(live), _DELETE_BATCH)]
         if batches:
@@ -432,7 +463,10 @@ class Applier:
                 for _, video_id, shown in batch:
                     self._finish(Outcome("failed", shown, "video", video_id, error=str(exc)))
                 return
-            await self._deleted(batch)
+            try:
+                await self._deleted(batch)
+            except StateWriteFailed as exc:
+                self._write_failed(exc)
 
     async def _deleted(self, batch: Sequence[tuple[str, str, str]]) -> None:
         await self.record.done(None, videos={key: None for key, _, _ in batch})

@@ -7,6 +7,11 @@ lockfile is rewritten (atomically, also off the loop) every `every_seconds` or
 `every_records` done records and at the end, and the journal then trimmed to the intents
 still open, so the cost stays O(n) per checkpoint and O(n²/every_records) per run, never
 O(n²) per action.
+
+A write that fails (a full disk) raises `StateWriteFailed` to the caller, and so does every
+later record: the journal never skips one, and nothing is done on the strength of a record
+that was not written. A checkpoint is still tried (the run's last one, from memory), and a
+failed one leaves the old lockfile and journal whole.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from videosync.errors import StateWriteFailed
 from videosync.model import LockEntry, Lockfile, LockGroup
 from videosync.state.journal import Intent, Journal, done_record
 from videosync.state.lockfile import save_lockfile
@@ -68,26 +74,44 @@ class RunRecord:
         self._io = asyncio.Lock()  # one journal or lockfile write at a time
         self._since_checkpoint = 0
         self._last_checkpoint = time.monotonic()
+        self._failed: StateWriteFailed | None = None
+        """The first write that failed; every record after it is refused with it."""
 
     async def _write(self, record: Mapping[str, Any]) -> None:
-        """Return once `record` is on disk; records queued meanwhile share the fsync."""
+        """Return once `record` is on disk; records queued meanwhile share the fsync.
+
+        `StateWriteFailed` when it is not: its batch failed, or an earlier write did.
+        """
         self._pending.append(record)
         self._queued += 1
         mine = self._queued
         async with self._io:
+            if self._failed is not None:
+                raise self._failed
             if self._written >= mine:
                 return  # an earlier holder's batch carried it
             batch, upto = self._pending, self._queued
             self._pending = []
-            await _finish_in_thread(self._journal.append_many, batch)
+            try:
+                await _finish_in_thread(self._journal.append_many, batch)
+            except StateWriteFailed as exc:
+                self._failed = exc
+                raise
             self._written = upto
 
     async def intent(self, make: Callable[[int], Intent]) -> int:
-        """Journal an intent (durably) before the call it announces; its id."""
+        """Journal an intent (durably) before the call it announces; its id.
+
+        `StateWriteFailed` when it cannot be written: the call must not be sent.
+        """
         self._next_id += 1
         intent = make(self._next_id)
         self._open[intent.id] = intent
-        await self._write(intent.record())
+        try:
+            await self._write(intent.record())
+        except StateWriteFailed:
+            del self._open[intent.id]  # never sent, never on disk: nothing to look for
+            raise
         return intent.id
 
     async def done(
@@ -96,7 +120,11 @@ class RunRecord:
         videos: Mapping[str, LockEntry | None] | None = None,
         groups: Mapping[str, LockGroup | None] | None = None,
     ) -> None:
-        """Record a finished action (closing `intent`), durably; checkpoint when due."""
+        """Record a finished action (closing `intent`), durably; checkpoint when due.
+
+        The change is kept in memory even when its write fails (`StateWriteFailed`): it
+        happened, and the run's last checkpoint may still record it.
+        """
         if intent is not None:
             self._open.pop(intent, None)
         for key, entry in (videos or {}).items():
@@ -123,7 +151,11 @@ class RunRecord:
         )
 
     async def checkpoint(self) -> None:
-        """Rewrite the lockfile atomically, then trim the journal to the intents still open."""
+        """Rewrite the lockfile atomically, then trim the journal to the intents still open.
+
+        Tried even after a failed write (the lockfile is written from memory); when it
+        fails too, `StateWriteFailed`, and the old lockfile and journal are left whole.
+        """
         self._since_checkpoint = 0
         self._last_checkpoint = time.monotonic()
         async with self._io:
@@ -132,7 +164,11 @@ class RunRecord:
             # replaying them over this lockfile changes nothing.
             snapshot = self.lockfile()
             still_open = [i.record() for i in self._open.values()]
-            await _finish_in_thread(self._save, snapshot, still_open)
+            try:
+                await _finish_in_thread(self._save, snapshot, still_open)
+            except StateWriteFailed as exc:
+                self._failed = self._failed or exc
+                raise
 
     def _save(self, snapshot: Lockfile, still_open: list[dict[str, Any]]) -> None:
         save_lockfile(self._lock_path, snapshot)

@@ -45,7 +45,7 @@ from videosync.content.digest import (
 )
 from videosync.content.git import settle_from_git
 from videosync.content.lfs import POINTER_MAX
-from videosync.errors import LocalFileError, LockError
+from videosync.errors import LocalFileError, LockError, StateWriteFailed
 from videosync.model import LockEntry
 from videosync.workdir import hash_cache_path, make_cache_dir, write_atomic
 
@@ -251,14 +251,23 @@ class HashCache:
         return self._kept != self._old
 
     def save(self) -> None:
-        """Write the cache atomically, if it changed; failures are silent (it is a cache)."""
+        """Write the cache atomically, if it changed.
+
+        A failed write (a full disk) is a warning, never the end of a run: it is a cache,
+        and the next run reads the files it could not remember.
+        """
         if self.path is None or not self.dirty:
             return
         data = {"algorithm": "any", "entries": dict(sorted(self._kept.items()))}
         try:
             make_cache_dir(self.path.parent)
             write_atomic(self.path, (json.dumps(data, indent=0) + "\n").encode("utf-8"))
-        except OSError:
+        except StateWriteFailed as exc:
+            log.warning(
+                "the hash cache %s was not saved: %s; the next run reads those files again",
+                self.path,
+                str(exc.strerror).lower(),
+            )
             return
         self._old = dict(self._kept)
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from videosync.errors import JournalError
 from videosync.model import GroupSpec, LockEntry, Lockfile, LockGroup, VideoSpec
-from videosync.workdir import write_atomic
+from videosync.workdir import append_whole, write_atomic, writing
 
 __all__ = ["GroupIntent", "Intent", "Journal", "Replayed", "UploadIntent", "done_record", "replay"]
 
@@ -38,19 +38,22 @@ class Journal:
         self.append_many([record])
 
     def append_many(self, records: Sequence[Mapping[str, Any]]) -> None:
-        """Write several records durably with one write and one fsync (a group commit)."""
+        """Write several records durably with one write and one fsync (a group commit).
+
+        `StateWriteFailed` when they cannot be written; the file is then as it was before.
+        """
         if not records:
             return
-        if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         lines = "".join(
             json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records
         )
-        # One write() of whole lines with O_APPEND: a crash leaves them whole, or one torn
-        # line at the end.
-        os.write(self._fd, lines.encode("utf-8"))
-        os.fsync(self._fd)
+        with writing(self.path):
+            if self._fd is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            # One write() of whole lines with O_APPEND: a crash leaves them whole, or one
+            # torn line at the end; a failed write (a full disk) leaves none.
+            append_whole(self._fd, lines.encode("utf-8"))
 
     def records(self) -> list[dict[str, Any]]:
         """Every complete record, in order. A torn last line (a crash mid-write) is dropped."""
@@ -82,12 +85,16 @@ class Journal:
 
     def rewrite(self, records: list[dict[str, Any]]) -> None:
         """Replace the whole journal by `records`, atomically (a checkpoint keeps only what
-        the lockfile does not hold yet: the intents of uploads still in flight)."""
+        the lockfile does not hold yet: the intents of uploads still in flight).
+
+        `StateWriteFailed` when it cannot be written; the old journal is then left whole.
+        """
         self.close()
-        if not records:
-            self.path.unlink(missing_ok=True)
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with writing(self.path):
+            if not records:
+                self.path.unlink(missing_ok=True)
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = "".join(
             json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in records
         )
@@ -96,7 +103,8 @@ class Journal:
     def clear(self) -> None:
         """Forget everything: called once the lockfile holds all the journal says."""
         self.close()
-        self.path.unlink(missing_ok=True)
+        with writing(self.path):
+            self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         if self._fd is not None:
