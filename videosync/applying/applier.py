@@ -44,12 +44,13 @@ from videosync.model import (
     LockEntry,
     Lockfile,
     LockGroup,
+    RemoteGroup,
     RemoteVideo,
     VideoSpec,
     orphan_key,
     utc_now,
 )
-from videosync.ownership import unrecorded_namesakes
+from videosync.ownership import marked_groups, marked_metadata, unmarked_metadata
 from videosync.planning.plan import Action, Plan, Step
 from videosync.state.journal import GroupIntent, Journal, UploadIntent
 from videosync.workdir import journal_path
@@ -158,7 +159,9 @@ class Applier:
             }
             # Asked once per run, not per upload: git runs a fixed number of times.
             self._identities = await asyncio.to_thread(identities_to_record, self.root, sources)
-            await self._phase([s for s in steps if s.op in ("create_group", "update_group")])
+            await self._phase(
+                [s for s in steps if s.op in ("create_group", "update_group", "adopt_group")]
+            )
             await self._phase(
                 [s for s in steps if s.op in ("upload", "adopt", "move", "update_video")]
             )
@@ -193,6 +196,7 @@ class Applier:
         return {
             "create_group": lambda: self._create_group(action),
             "update_group": lambda: self._update_group(action),
+            "adopt_group": lambda: self._adopt_group(action),
             "upload": lambda: self._upload(action),
             "adopt": lambda: self._adopt(action),
             "move": lambda: self._move(action),
@@ -268,37 +272,45 @@ class Applier:
         intent = await self.record.intent(lambda i: GroupIntent(i, action.key, spec, utc_now()))
         for _ in range(self.options.ambiguous_rounds):
             try:
-                made = await self.client.create_group(spec.name, spec.metadata)
+                made = await self.client.create_group(
+                    spec.name, marked_metadata(action.key, spec.metadata)
+                )
                 break
             except ConnectionFailed as exc:
                 if not exc.ambiguous:
                     await self.record.done(intent)
                     raise
                 known = self._remote_group_ids | {g.group_id for g in self.record.groups.values()}
-                found = unrecorded_namesakes(await self.client.list_groups(), spec.name, known)
-                if len(found) > 1:
-                    raise ActionFailed(
-                        f"{len(found)} groups named {spec.name!r} appeared; delete the extra ones"
-                    ) from exc
-                if found:
+                found = marked_groups(await self.client.list_groups(), action.key, known)
+                if found:  # the oldest; a later plan deletes any other as a duplicate
                     made = found[0]
                     break
         else:
             raise ActionFailed("the group creation's answers were lost every time")
-        group = LockGroup(made.group_id, made.name, dict(made.metadata))
-        await self.record.done(intent, groups={action.key: group})
+        await self.record.done(intent, groups={action.key: _recorded_group(made)})
         self._finish(Outcome("created", action.key, "group", made.group_id))
 
     async def _update_group(self, action: Action) -> None:
         assert action.group is not None and action.group_id is not None
         spec = action.group
         made = await self.client.update_group(
-            action.group_id, name=spec.name, metadata=dict(spec.metadata)
+            action.group_id, name=spec.name, metadata=marked_metadata(action.key, spec.metadata)
         )
-        await self.record.done(
-            None, groups={action.key: LockGroup(made.group_id, made.name, made.metadata)}
-        )
+        await self.record.done(None, groups={action.key: _recorded_group(made)})
         self._finish(Outcome("updated", action.key, "group"))
+
+    async def _adopt_group(self, action: Action) -> None:
+        """Record the group the server holds for this ref; bring it in line if it differs."""
+        assert action.group is not None and action.group_id is not None
+        spec = action.group
+        group = LockGroup(action.group_id, spec.name, dict(spec.metadata))
+        if action.changes:
+            made = await self.client.update_group(
+                action.group_id, name=spec.name, metadata=marked_metadata(action.key, spec.metadata)
+            )
+            group = _recorded_group(made)
+        await self.record.done(None, groups={action.key: group})
+        self._finish(Outcome("adopted", action.key, "group", action.group_id))
 
     async def _delete_group(self, action: Action) -> None:
         assert action.group_id is not None
@@ -377,7 +389,8 @@ class Applier:
         return self._identities.get(spec.source.path or "", IdentitiesToRecord())
 
     async def _adopt(self, action: Action) -> None:
-        """Record a copy an interrupted run uploaded (the planner found exactly one)."""
+        """Record the copy of an entry the server holds, uploaded by an earlier run; the copy
+        it supersedes (`replaces`) stays recorded under an orphan key until deleted."""
         assert action.spec is not None and action.video_id is not None
         spec = action.spec
         size = digest = None
@@ -393,7 +406,13 @@ class Applier:
             uploaded_at=utc_now(),
             protect=action.protect,
         )
-        await self.record.done(None, videos={action.key: entry})
+        changes: dict[str, LockEntry | None] = {action.key: entry}
+        old = self.record.videos.get(action.key)
+        if action.replaces is not None and old is not None:
+            changes[orphan_key(action.key, action.replaces)] = replace(
+                old, video_id=action.replaces, protect=False
+            )
+        await self.record.done(None, videos=changes)
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
 
     async def _move(self, action: Action) -> None:
@@ -425,14 +444,15 @@ class Applier:
             if self._stopping:
                 self._not_started += 1
                 continue
-            assert action.video_id is not None
-            if action.kind == "replace":
-                key = orphan_key(action.key, action.video_id)
+            old = action.replaces if action.kind == "adopt" else action.video_id
+            assert old is not None
+            if action.kind in ("replace", "adopt"):
+                key = orphan_key(action.key, old)
                 if key not in self.record.videos:
-                    continue  # its new copy was not uploaded: the old one stays, still recorded
+                    continue  # its new copy was not recorded: the old one stays, still recorded
             else:
                 key = action.key
-            targets.append((key, action.video_id, action.key))
+            targets.append((key, old, action.key))
         gone = [t for t in targets if t[1] not in self._preexisting]
         if gone:
             try:
@@ -472,3 +492,8 @@ class Applier:
         await self.record.done(None, videos={key: None for key, _, _ in batch})
         for _, video_id, shown in batch:
             self._finish(Outcome("deleted", shown, "video", video_id))
+
+
+def _recorded_group(made: RemoteGroup) -> LockGroup:
+    """What the lockfile records of a group: as the manifest writes it, without the marker."""
+    return LockGroup(made.group_id, made.name, unmarked_metadata(made.metadata))
