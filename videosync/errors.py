@@ -71,7 +71,7 @@ class ExitCode(IntEnum):
 
 _MEANINGS = {
     ExitCode.OK: "ok, or no changes",
-    ExitCode.ERROR: "error (API, network, a stale saved plan, a failed --wait)",
+    ExitCode.ERROR: "error (API, network, a stale saved plan, a failed --wait, a failed write)",
     ExitCode.CHANGES: "changes found (plan --detailed-exitcode)",
     ExitCode.BAD_INPUT: "bad input: manifest, lockfile or arguments (nothing was sent)",
     ExitCode.LOCK_HELD: "the lock is held by another apply",

@@ -245,8 +245,13 @@ def test_faults_at_20_percent_converge_in_one_run_without_duplicates(
         with SyncVisionClient(emulator.url, API_KEY) as client:
             groups = sorted((g.name, g.metadata) for g in client.list_groups())
         # each once, marked as videosync's by its ref (ownership.GROUP_MARKER)
-        expected = [("One", {"round": seed, "videosync": "one"}), ("Two", {"videosync": "two"})]
-        three = [("Three", {"videosync": "three"})] if seed < 3 else []
+        expected: list[tuple[str, dict[str, object]]] = [
+            ("One", {"round": seed, "videosync": "one"}),
+            ("Two", {"videosync": "two"}),
+        ]
+        three: list[tuple[str, dict[str, object]]] = (
+            [("Three", {"videosync": "three"})] if seed < 3 else []
+        )
         assert groups == sorted(expected + three)
     _plan_is_empty(capsys, manifest, emulator.url)
 

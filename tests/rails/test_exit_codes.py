@@ -17,7 +17,7 @@ def test_help_lists_every_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     for line in (
         "0  ok, or no changes",
-        "1  error (API, network, a stale saved plan, a failed --wait)",
+        "1  error (API, network, a stale saved plan, a failed --wait, a failed write)",
         "2  changes found (plan --detailed-exitcode)",
         "3  bad input: manifest, lockfile or arguments (nothing was sent)",
         "4  the lock is held by another apply",

@@ -1,16 +1,21 @@
 """The applier: carries a plan out against the API. The only place that changes the world.
 
-Steps run in dependency order (`Plan.steps()`): group creates and updates, then uploads,
-adoptions and the lockfile-only moves and `protect` updates, then video deletes (batched; a
-replace's old copy only once its new copy is recorded), then group deletes. Within a phase
-up to `parallelism` calls are in flight. A failing action does not stop the others; it is
-reported and left for the next run.
+Steps run in dependency order (`Plan.steps()`): group creates, updates and adoptions, then
+uploads, adoptions and the lockfile-only moves and `protect` updates, then video deletes
+(batched; a replace's or an adopt's superseded copy only once its new copy is recorded),
+then group deletes. Within a phase up to `parallelism` calls are in flight. A failing
+action does not stop the others; it is reported and left for the next run. A failed write
+of the journal or lockfile does (`StateWriteFailed`): nothing more is started, no delete is
+sent on the strength of a record that is not on disk, and `run` raises it at the end.
 
 Crash safety (DESIGN.md, "Reliability"; recovery.py has the other half): an intent is
 journaled before each upload and group creation, a done record after each finished action,
-each fsynced before the run goes on. The lockfile is rewritten atomically every
-`checkpoint_seconds` or `checkpoint_actions` finished actions and at the end, and the journal
-is then trimmed to the intents still open: no O(n²) rewrite per action.
+each fsynced before the run goes on. The journal is an accelerator, not the only record:
+what a run made carries its marks on the server (`ownership.py`), and the next plan adopts
+it even with no journal and a stale lockfile (a CI runner's fresh checkout). The lockfile
+is rewritten atomically every `checkpoint_seconds` or `checkpoint_actions` finished actions
+and at the end, and the journal is then trimmed to the intents still open: no O(n²)
+rewrite per action.
 
 An upload whose body was sent without an answer is settled by looking (`uploader.py`), and
 so is a group creation (below): never sent twice blindly.

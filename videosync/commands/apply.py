@@ -77,7 +77,8 @@ def apply(
 
     `confirm` sees the plan and says whether to go on (None: go on). Raises `LockHeld`
     when another run holds the lock, `StalePlan` for a saved plan whose inputs changed,
-    `PlanRefused` when a guard refuses the plan.
+    `PlanRefused` when a guard refuses the plan, `StateWriteFailed` when the journal or the
+    lockfile cannot be written (a full disk: the run stops, the next one converges).
     """
     key = require_api_key(api_key)
     saved = Plan.load(plan_file) if plan_file is not None else None

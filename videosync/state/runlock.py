@@ -30,7 +30,7 @@ from types import TracebackType
 import filelock
 
 from videosync.errors import LockHeld, UsageError
-from videosync.workdir import make_cache_dir
+from videosync.workdir import make_cache_dir, writing
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -216,8 +216,9 @@ class RunLock:
 
     def _write_note(self, holder: LockHolder) -> None:
         tmp = self._note_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(holder)), encoding="utf-8")
-        tmp.replace(self._note_path)
+        with writing(self._note_path):  # a full disk is named as such, before any work
+            tmp.write_text(json.dumps(asdict(holder)), encoding="utf-8")
+            tmp.replace(self._note_path)
 
     def _heartbeat(self, interval: float) -> None:
         while not self._stop.wait(interval):
