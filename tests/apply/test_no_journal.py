@@ -22,9 +22,12 @@ def _unfinished(result: ApplyResult) -> str:
 
 
 # 50 instants inside a run in each mode: five series of 10 with their own seeds, which run
-# side by side under pytest-xdist. With faults, the killed applies and the re-run meet errors
-# and dropped connections on 20 % of their calls (as test_apply's 20 % test, the re-run is
-# expected to converge with them on); the checks list and plan with the faults off.
+# side by side under pytest-xdist. With faults, the killed applies meet errors and dropped
+# connections (before or after the server acted: lost answers) on 20 % of their calls; the
+# re-run that must converge runs without them: at 20 % a call fails all 6 attempts about
+# once in 15,600, and a re-run makes ~100 calls, so a fault-on re-run would fail a suite run
+# in ~6 % through no fault of recovery (test_apply's 20 % test covers converging with them
+# on, over fewer calls). The checks list and plan with the faults off.
 @pytest.mark.slow
 @pytest.mark.parametrize("fault_rate", [0.0, 0.2], ids=["no-faults", "faults-20pc"])
 @pytest.mark.parametrize("seed", [120, 121, 122, 123, 124])
@@ -47,10 +50,9 @@ def test_kill_9_then_lost_workdir_then_one_apply_converges(
         killed_mid_run += kill_at_random_instant(
             catalog.manifest, emulator.url, API_KEY, rng, window=window, faults=fault_rate > 0
         )
-        emulator.set_faults(fault_rate=fault_rate, latency_ms=0)
+        emulator.set_faults(fault_rate=0.0, latency_ms=0)
         shutil.rmtree(catalog.folder / ".videosync")  # a fresh CI runner: no journal, no cache
         done = videosync.apply(catalog.manifest, api_url=emulator.url, api_key=API_KEY)
-        emulator.set_faults(fault_rate=0.0)
         problems = [] if done.ok or done.result is None else [_unfinished(done.result)]
         problems += convergence_problems(catalog.manifest, emulator.url, API_KEY)
         assert not problems, f"round {round_}:\n" + "\n".join(problems)
