@@ -378,10 +378,6 @@ def _moved_file() -> Scenario:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hardening issue #13, item 8: a no-op whose recorded spec differs is not rewritten",
-)
 @APPLY_SETTINGS
 @given(scenarios())
 @example(_moved_file())

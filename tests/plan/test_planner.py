@@ -188,9 +188,9 @@ VIDEO_CASES = [
         [video("intro", path="new/intro.mp4")],
         lock(entry(video("intro", path="old/intro.mp4"), "v1")),
         [remote("v1", "intro")],
-        "noop",
-        "unchanged",
-        "unchanged",
+        "update",
+        "recorded",
+        "the file moved: recorded in the lockfile only (nothing is sent)",
         key="intro",
     ),
     Case(

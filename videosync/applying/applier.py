@@ -432,11 +432,13 @@ class Applier:
         self._finish(Outcome("moved", action.key, "video", old.video_id))
 
     async def _update_video(self, action: Action) -> None:
-        """Record a changed `protect`: nothing is sent."""
+        """Record a changed `protect`, or a file moved under an `id:` key: nothing is sent."""
+        assert action.spec is not None
         old = self.record.videos.get(action.key)
         if old is None:
             raise ActionFailed("it is no longer recorded; plan again")
-        entry = replace(old, protect=action.protect)
+        spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
+        entry = replace(old, spec=spec, protect=action.protect)
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("updated", action.key, "video", old.video_id))
 

@@ -24,6 +24,7 @@ _DRIFT = {
     ("delete", "removed"): "removed",
     ("move", "moved"): "moved",
     ("adopt", "behind"): "lockfile behind",
+    ("update", "recorded"): "moved",
 }
 
 

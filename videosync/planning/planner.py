@@ -333,16 +333,27 @@ def _plan_recorded(
             size=size,
             protect=dv.protect,
         )
+    recorded_only: list[Change] = []
+    if rec.spec != spec:
+        # Only what is not sent differs (an `id:` entry's file moved): nothing to upload,
+        # but the lockfile must record the entry as it now is.
+        recorded_only.append(Change("source.path", rec.spec.source.path, spec.source.path))
     if dv.protect != rec.protect:
         # Recorded, so protection outlives the entry's removal from the manifest: lifting
         # it takes an apply of `protect: false` first (or --allow-protected).
+        recorded_only.append(Change("protect", rec.protect, dv.protect))
+    if recorded_only:
+        what = " and ".join(
+            "the file moved" if c.attribute == "source.path" else "protect changed"
+            for c in recorded_only
+        )
         return Action(
             resource="video",
             kind="update",
             key=dv.key,
-            cause="protect",
-            reason="protect changed: recorded in the lockfile only (nothing is sent)",
-            changes=(Change("protect", rec.protect, dv.protect),),
+            cause="protect" if recorded_only[-1].attribute == "protect" else "recorded",
+            reason=f"{what}: recorded in the lockfile only (nothing is sent)",
+            changes=tuple(recorded_only),
             video_id=rec.video_id,
             spec=spec,
             protect=dv.protect,
