@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from tests.plan.states import H2, entry, lock, plan_of, remote, video
 from videosync.planning.plan import Summary
 from videosync.planning.render import render, render_markdown, render_text, summary_line
@@ -31,6 +33,10 @@ def test_text_plan_shows_symbol_reason_and_old_to_new() -> None:
         '      hash: "sha256:9f8e7d6c…" → "sha256:1a2b3c4d…"\n'
         "  + create b.mp4  (1.0 kB)\n"
         "      # new in the manifest\n"
+        '      name:       "b"\n'
+        '      group:      "default"\n'
+        "      index:      true\n"
+        "      thumbnails: false\n"
         "\n"
         "Plan: 1 to create, 1 to replace, 0 to delete, 0 to adopt (2.0 kB to upload).\n"
     )
@@ -63,3 +69,21 @@ def test_markdown_escapes_pipes_in_cells() -> None:
     md = render_markdown(plan)
     assert "| `a\\|b.mp4` |" in md
     assert md.startswith("### videosync plan\n\n**Plan: 1 to create,")
+
+
+def test_a_create_shows_what_it_sends_in_text_and_markdown() -> None:
+    start = datetime(2025, 4, 12, 19, 5, 45, tzinfo=timezone.utc)
+    plan = plan_of([video("a.mp4", name="Intro", start=start, protect=True)])
+    text = render_text(plan)
+    assert (
+        "  + create a.mp4  (1.0 kB)\n"
+        "      # new in the manifest\n"
+        '      name:       "Intro"\n'
+        '      group:      "default"\n'
+        '      start:      "2025-04-12T19:05:45Z"\n'
+        "      index:      true\n"
+        "      thumbnails: false\n"
+        "      protect:    true\n"
+    ) in text
+    md = render(plan, "markdown")
+    assert '- `a.mp4`\n  - `name:       "Intro"`\n  - `group:      "default"`\n' in md

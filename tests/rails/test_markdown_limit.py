@@ -91,7 +91,7 @@ def test_the_limit_holds_at_every_size_around_it() -> None:
 
 
 def test_a_generated_plan_just_over_the_limit_keeps_every_delete() -> None:
-    n = 600
+    n = 100
     while "too long" not in render_markdown(Plan(actions=tuple(creates(n) + deletes(1)))):
         n += 25
     below = render_markdown(Plan(actions=tuple(creates(n - 25) + deletes(1))))

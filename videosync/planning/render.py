@@ -111,11 +111,29 @@ def _title(action: Action) -> str:
     return what + (f"  ({', '.join(notes)})" if notes else "")
 
 
+def _attributes(action: Action) -> list[str]:
+    """What a create sends, one `attribute: value` line each, as Terraform shows a new
+    resource: every attribute of a group, and of a video all but those left at their
+    defaults that say nothing (no start, not protected)."""
+    if action.kind != "create":
+        return []
+    pairs: list[tuple[str, Any]] = []
+    if action.resource == "group" and action.group is not None:
+        pairs = [("name", action.group.name), ("metadata", dict(action.group.metadata))]
+    elif action.spec is not None:
+        spec = action.spec
+        pairs = [("name", spec.name), ("group", spec.group)]
+        if spec.start is not None:
+            pairs.append(("start", spec.start))
+        pairs += [("index", spec.index), ("thumbnails", spec.thumbnails)]
+        if action.protect:
+            pairs.append(("protect", True))
+    width = max((len(name) for name, _ in pairs), default=0) + 1
+    return [f"{name + ':':<{width}} {_value(name, value)}" for name, value in pairs]
+
+
 def _details(action: Action) -> list[str]:
-    lines = [f"# {action.reason}"]
-    if action.resource == "group" and action.kind == "create" and action.group is not None:
-        lines.append(f"name:     {_value('name', action.group.name)}")
-        lines.append(f"metadata: {_value('metadata', dict(action.group.metadata))}")
+    lines = [f"# {action.reason}", *_attributes(action)]
     lines += [_change_line(c) for c in action.changes]
     return lines
 
@@ -170,12 +188,13 @@ def _row(a: Action) -> str:
 
 
 def _details_block(actions: Sequence[Action]) -> list[str]:
-    detailed = [a for a in actions if a.changes]
+    detailed = [a for a in actions if a.changes or _attributes(a)]
     if not detailed:
         return []
-    out = ["", f"<details><summary>Attribute changes ({len(detailed)})</summary>", ""]
+    out = ["", f"<details><summary>Attributes and changes ({len(detailed)})</summary>", ""]
     for a in detailed:
-        out.append(f"- `{a.key}`")
+        out.append(f"- {'group ' if a.resource == 'group' else ''}`{a.key}`")
+        out += [f"  - `{_cell(line)}`" for line in _attributes(a)]
         out += [f"  - `{_cell(_change_line(c))}`" for c in a.changes]
     return [*out, "", "</details>"]
 
