@@ -1,7 +1,8 @@
-"""Helpers for the emulator's own tests: a keyed client and a one-call upload."""
+"""Helpers for the emulator's own tests: a keyed client, a one-call upload, no DNS."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,32 @@ from tests.conftest import API_KEY, OTHER_API_KEY
 from videosync.emulator import RunningEmulator
 
 Upload = Callable[..., httpx.Response]
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _local_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+    """`socket.getaddrinfo` for addresses and `localhost` (/etc/hosts); any other name fails."""
+    name = host.decode() if isinstance(host, bytes) else host
+    if name in (None, "localhost"):
+        return _real_getaddrinfo(host, port, *args, **kwargs)
+    named = dict(zip(("family", "type", "proto", "flags"), args, strict=False)) | kwargs
+    named["flags"] = named.get("flags", 0) | socket.AI_NUMERICHOST
+    try:
+        return _real_getaddrinfo(host, port, **named)
+    except socket.gaierror:
+        raise socket.gaierror(
+            socket.EAI_NONAME, f"name lookup of {name!r} refused by tests"
+        ) from None
+
+
+@pytest.fixture(autouse=True)
+def _no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator resolves `video_url` hosts: a lookup is traffic too, so none leaves here.
+
+    (The network guard of tests/conftest.py sees connections only, not the resolver's.)
+    """
+    monkeypatch.setattr(socket, "getaddrinfo", _local_getaddrinfo)
 
 
 @pytest.fixture

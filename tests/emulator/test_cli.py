@@ -38,6 +38,7 @@ def test_help_explains_every_option() -> None:
         "--fault-rate",
         "--seed",
         "--max-upload-bytes",
+        "--allow-private-urls",
     ):
         assert option in result.stdout
     assert ".videosync/emulator" in result.stdout

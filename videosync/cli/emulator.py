@@ -86,6 +86,12 @@ from videosync.errors import UsageError
     metavar="N",
     help="Largest file accepted by an upload or fetched from a video_url (413 past it).",
 )
+@click.option(
+    "--allow-private-urls",
+    is_flag=True,
+    help="Fetch video_urls from loopback and private addresses even when listening on more "
+    "than loopback (link-local and cloud metadata addresses are never fetched).",
+)
 @click.pass_obj
 def emulator_command(
     settings: Settings,
@@ -100,6 +106,7 @@ def emulator_command(
     fault_rate: float,
     seed: int,
     max_upload_bytes: int,
+    allow_private_urls: bool,
 ) -> None:
     """Run a local Vision API emulator until Ctrl-C.
 
@@ -136,6 +143,7 @@ def emulator_command(
         fault_rate=fault_rate,
         seed=seed,
         max_upload_bytes=max_upload_bytes,
+        allow_private_urls=allow_private_urls or None,
     )
     keys = "any key" if open_ else f"{len(api_keys)} key(s)"
 

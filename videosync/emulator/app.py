@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from videosync.emulator import groups, videos
 from videosync.emulator.config import EmulatorConfig
+from videosync.emulator.destinations import DestinationPolicy
 from videosync.emulator.faults import (
     DroppedConnection,
     FaultInjector,
@@ -116,7 +117,12 @@ def build_app(config: EmulatorConfig, store: Store) -> tuple[ASGIApp, EmulatorSt
             ),
             config.seed,
         ),
-        fetcher=Fetcher(store, config.max_upload_bytes, config.fetch_timeout),
+        fetcher=Fetcher(
+            store,
+            config.max_upload_bytes,
+            config.fetch_timeout,
+            DestinationPolicy(allow_private=config.private_urls_allowed),
+        ),
     )
 
     @asynccontextmanager

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FAULT_KINDS", "EmulatorConfig"]
+__all__ = ["FAULT_KINDS", "EmulatorConfig", "is_loopback"]
 
 FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "drop", "drop_after_body")
 """What an injected fault can be. All but `drop_after_body` happen before the request body is
 read and the request has no effect; `drop_after_body` runs the request (an upload is stored)
 and then drops the connection before the response is complete."""
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -37,3 +48,12 @@ class EmulatorConfig:
     """Seconds a `video_url` download may take in all before the video ends `failed`."""
     url_ttl: int = 3600
     """Seconds a signed download URL in a Video stays valid."""
+    allow_private_urls: bool | None = None
+    """Fetch `video_url`s from loopback and private addresses. None: only when listening on
+    loopback alone (whoever can call the emulator can reach those addresses already)."""
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        if self.allow_private_urls is None:
+            return is_loopback(self.host)
+        return self.allow_private_urls

@@ -1,8 +1,10 @@
 """`video_url` uploads: downloaded in the background, then stored like an uploaded file.
 
-The download has a time limit (`fetch_timeout`, in all) and the upload size limit. An
-unreachable URL, an HTTP error or a file that is not a decodable video ends the video in
-`failed`; the reason is logged (the Video object has no field for it) and kept in the store.
+The download has a time limit (`fetch_timeout`, in all) and the upload size limit, and
+connects only where the `DestinationPolicy` allows (each redirect checked again). An
+unreachable or refused URL, an HTTP error or a file that is not a decodable video ends the
+video in `failed`; the reason is logged (the Video object has no field for it) and kept in
+the store.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,6 +22,7 @@ import anyio
 import anyio.to_thread
 import httpx
 
+from videosync.emulator.destinations import DestinationPolicy, RefusedUrl, guarded_client
 from videosync.emulator.media import NotAVideo, probe
 from videosync.emulator.store import Store
 
@@ -25,18 +30,45 @@ __all__ = ["Fetcher"]
 
 logger = logging.getLogger("videosync.emulator")
 
+MAX_REDIRECTS = 10
+
 
 class FetchFailed(Exception):
     """The URL could not be downloaded; the message says why."""
 
 
-async def _download(url: str, dest: Path, max_bytes: int, timeout: float) -> int:
+@asynccontextmanager
+async def _followed(
+    client: httpx.AsyncClient, policy: DestinationPolicy, url: str
+) -> AsyncIterator[httpx.Response]:
+    """The streamed response at the end of `url`'s redirects, each of them checked.
+
+    A redirect's body is never read (httpx's own following reads it whole).
+    """
+    request = client.build_request("GET", url)
+    for _ in range(MAX_REDIRECTS + 1):
+        policy.check_url(request.url)
+        response = await client.send(request, stream=True)
+        if response.next_request is None:
+            try:
+                yield response
+            finally:
+                await response.aclose()
+            return
+        await response.aclose()
+        request = response.next_request
+    raise FetchFailed(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+
+async def _download(
+    policy: DestinationPolicy, url: str, dest: Path, max_bytes: int, timeout: float
+) -> int:
     size = 0
     try:
         with anyio.fail_after(timeout):
             async with (
-                httpx.AsyncClient(follow_redirects=True, timeout=timeout) as client,
-                client.stream("GET", url) as response,
+                guarded_client(policy, timeout) as client,
+                _followed(client, policy, url) as response,
             ):
                 if response.status_code != 200:
                     raise FetchFailed(f"GET {url} answered HTTP {response.status_code}")
@@ -50,6 +82,8 @@ async def _download(url: str, dest: Path, max_bytes: int, timeout: float) -> int
                     os.fsync(out.fileno())
     except TimeoutError:
         raise FetchFailed(f"downloading {url} took longer than {timeout:g} s") from None
+    except RefusedUrl as exc:
+        raise FetchFailed(f"refused to download {url}: {exc}") from None
     except httpx.HTTPError as exc:
         raise FetchFailed(f"cannot download {url}: {exc or type(exc).__name__}") from exc
     return size
@@ -58,11 +92,18 @@ async def _download(url: str, dest: Path, max_bytes: int, timeout: float) -> int
 class Fetcher:
     """Runs one background task per `video_url` upload in the server's event loop."""
 
-    def __init__(self, store: Store, max_bytes: int, timeout: float) -> None:
+    def __init__(
+        self, store: Store, max_bytes: int, timeout: float, policy: DestinationPolicy
+    ) -> None:
         self._store = store
+        self._policy = policy
         self._max_bytes = max_bytes
         self._timeout = timeout
         self._tasks: set[asyncio.Task[None]] = set()
+
+    async def vet(self, url: str) -> None:
+        """Raise `RefusedUrl` for a URL that would never be fetched (see `destinations`)."""
+        await self._policy.vet(url)
 
     def start(self, video_id: str, url: str) -> None:
         task = asyncio.get_running_loop().create_task(self._fetch(video_id, url))
@@ -88,7 +129,7 @@ class Fetcher:
         temp = self._store.temp_path()
         try:
             try:
-                size = await _download(url, temp, self._max_bytes, self._timeout)
+                size = await _download(self._policy, url, temp, self._max_bytes, self._timeout)
                 info = await anyio.to_thread.run_sync(probe, temp)
             except (FetchFailed, NotAVideo) as exc:
                 self._fail(video_id, str(exc))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import socket
 import threading
@@ -18,7 +17,7 @@ from types import TracebackType
 import uvicorn
 
 from videosync.emulator.app import build_app
-from videosync.emulator.config import EmulatorConfig
+from videosync.emulator.config import EmulatorConfig, is_loopback
 from videosync.emulator.state import EmulatorState
 from videosync.emulator.store import Store, open_store
 from videosync.errors import UsageError
@@ -26,16 +25,6 @@ from videosync.errors import UsageError
 __all__ = ["RunningEmulator", "is_loopback", "serve_forever", "start_emulator"]
 
 logger = logging.getLogger("videosync.emulator")
-
-
-def is_loopback(host: str) -> bool:
-    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from videosync.emulator.auth import tenant_of
+from videosync.emulator.destinations import RefusedUrl
 from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, read_body, video_ids
 from videosync.emulator.media import NotAVideo, probe
 from videosync.emulator.problems import Problem
@@ -82,13 +83,17 @@ def _checked_fields(form: UploadForm) -> _UploadFields:
     url = fields.get("video_url", "").strip()
     if form.has_file == bool(url):
         raise Problem(422, "Send exactly one of 'file' and 'video_url'")
-    if url and urlsplit(url).scheme.lower() not in ("http", "https"):
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise Problem(422, f"video_url refused: not a valid URL ({exc})") from None
+    if url and parts.scheme.lower() not in ("http", "https"):
         raise Problem(422, f"video_url must be an http or https URL, not {url!r}")
     name = fields.get("video_name", "").strip()
     if not name:
         if form.has_file:
             raise Problem(422, "video_name is required for a file upload")
-        name = PurePosixPath(urlsplit(url).path).name or url
+        name = PurePosixPath(parts.path).name or url
     if "index" not in fields:
         raise Problem(422, "index is required: true or false")
     start_ms = None
@@ -118,6 +123,11 @@ async def upload(request: Request) -> Response:
     try:
         form = await receive_upload(request, temp, state.config.max_upload_bytes)
         fields = _checked_fields(form)
+        if fields.url:
+            try:
+                await state.fetcher.vet(fields.url)
+            except RefusedUrl as exc:
+                raise Problem(422, f"video_url refused: {exc}") from None
         group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
         video = VideoRecord(
             video_id=str(uuid.uuid4()),
