@@ -24,6 +24,7 @@ __all__ = [
     "DataDirBusy",
     "ExitCode",
     "GitLfsPointer",
+    "InvalidApiKey",
     "InvalidRequest",
     "InvalidSetting",
     "JournalError",
@@ -43,6 +44,7 @@ __all__ = [
     "StateWriteFailed",
     "UsageError",
     "VideosyncError",
+    "WorkdirError",
     "exit_code_lines",
     "exit_code_rows",
 ]
@@ -102,6 +104,23 @@ class UsageError(VideosyncError):
 
 class InvalidSetting(UsageError):
     """A setting cannot be used as given (the API URL, the API key): nothing was sent."""
+
+
+class InvalidApiKey(InvalidSetting):
+    """The API key holds a character no API key has (a control character, a space, one that
+    is not ASCII): nothing was sent.
+
+    `problem` says what is wrong (`"contains a control character (a carriage return)"`)
+    and `setting` where the key was read from; the key itself is in neither.
+    """
+
+    def __init__(self, problem: str, *, setting: str = "the API key") -> None:
+        self.problem = problem
+        self.setting = setting
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.setting} {self.problem}: set it without one"
 
 
 class DataDirBusy(UsageError):
@@ -169,6 +188,20 @@ class PlanFileError(UsageError):
     """A saved plan file cannot be read or written, is not a plan, or is from a newer videosync."""
 
 
+class WorkdirError(UsageError):
+    """`.videosync/` beside the manifest, or a file videosync keeps in it, is not what it
+    must be (a file where its folder belongs, a folder where the run lock keeps a file)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = path
+        """The file or folder in the way."""
+        self.problem = problem
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.problem}"
+
+
 # --- held locks (exit 4) -------------------------------------------------------------------
 
 
@@ -186,9 +219,14 @@ class LockHeld(VideosyncError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        who = self.holder or "a process that left no note"
+        # No note even after a wait: a run that took the lock a moment ago, still starting.
+        who = (
+            f": {self.holder}"
+            if self.holder
+            else ", one that is starting (it has not said who it is yet)"
+        )
         return (
-            f"{self.lockfile.name} is locked by another videosync run: {who}; "
+            f"{self.lockfile.name} is locked by another videosync run{who}; "
             "wait for it to finish and try again"
         )
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from videosync.errors import StateWriteFailed
+from videosync.errors import StateWriteFailed, WorkdirError
 
 __all__ = [
     "CACHE_DIR_NAME",
@@ -39,8 +39,19 @@ _LOCAL_DATA_NAME = "local"
 
 
 def workdir(root: Path) -> Path:
-    """The `.videosync/` folder of the manifest in folder `root` (not created here)."""
-    return root / CACHE_DIR_NAME
+    """The `.videosync/` folder of the manifest in folder `root` (not created here).
+
+    `WorkdirError` (exit 3) when a file is in its place: every command that uses the folder
+    asks for it here first, so each says so in one line before it reads or writes anything.
+    """
+    folder = root / CACHE_DIR_NAME
+    if folder.is_file():
+        raise WorkdirError(
+            folder,
+            "is a file, where videosync keeps its machine-local folder (hash cache, journal, "
+            "run lock); move the file aside and run again",
+        )
+    return folder
 
 
 def journal_path(root: Path) -> Path:

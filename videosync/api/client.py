@@ -12,7 +12,9 @@ in `videosync.api.retry`, JSON is read in `videosync.api.responses`.
 
 The API key travels only in the `X-Api-Key` header, set by an `httpx.Auth` whose repr
 hides it; it is never logged (log lines carry method, path, status and time), and any
-server message that echoes it is scrubbed before it becomes an exception message.
+server message that echoes it is scrubbed before it becomes an exception message. A key
+that cannot be a header value is refused before any request (`check_api_key`): sent, it
+fails in httpx with an error that quotes it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -53,6 +56,7 @@ from videosync.api.uploadstream import Hasher, UploadStream
 from videosync.errors import (
     AuthError,
     ConnectionFailed,
+    InvalidApiKey,
     InvalidSetting,
     LocalFileError,
     MalformedResponse,
@@ -61,9 +65,35 @@ from videosync.errors import (
 from videosync.model import RemoteGroup, RemoteVideo
 from videosync.version import __version__
 
-__all__ = ["DEFAULT_API_URL", "RetryPolicy", "UploadResult", "VisionClient"]
+__all__ = ["DEFAULT_API_URL", "RetryPolicy", "UploadResult", "VisionClient", "check_api_key"]
 
 logger = logging.getLogger("videosync.api.client")
+
+
+_CONTROL_NAMES = {"\r": "a carriage return", "\n": "a line break", "\t": "a tab"}
+
+
+def check_api_key(api_key: str) -> None:
+    """Refuse a key no API key looks like, before it is sent: `InvalidApiKey` says what is
+    wrong with it (a control character, a space, a character that is not ASCII), never
+    what it is.
+
+    Such a key comes from a copy and paste or a file saved on Windows (`KEY\\r`); sent, it
+    fails every attempt with an error that quotes it, or reaches the server mangled.
+    """
+    for char in api_key:
+        if unicodedata.category(char) == "Cc":
+            named = _CONTROL_NAMES.get(char)
+            raise InvalidApiKey("contains a control character" + (f" ({named})" if named else ""))
+    if not api_key.isascii():
+        raise InvalidApiKey(
+            "contains a character that is not ASCII (an accented letter, a curly quote or an "
+            "invisible space, pasted with it?)"
+        )
+    if api_key != api_key.strip(" "):
+        raise InvalidApiKey("begins or ends with a space")
+    if " " in api_key:
+        raise InvalidApiKey("contains a space")
 
 
 class _ApiKeyAuth(httpx.Auth):
@@ -99,6 +129,16 @@ def _describe(exc: httpx.HTTPError, timeout: float, events: Sequence[str]) -> st
     return f"the connection failed: {str(exc) or type(exc).__name__}"
 
 
+_CUT_OFF_HINT = (
+    "the server may have refused it before reading it all, as it does a wrong API key or a "
+    "file over its size limit: check REKA_API_KEY and the file, then the network and --api-url"
+)
+
+
+def _cut_off_while_sending(events: Sequence[str]) -> bool:
+    return any(e.endswith("send_request_body.failed") for e in events)
+
+
 class VisionClient:
     """An async client for the Vision API's video and group calls.
 
@@ -118,6 +158,7 @@ class VisionClient:
     ) -> None:
         if not api_key:
             raise AuthError("no API key was given")
+        check_api_key(api_key)
         url = httpx.URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise InvalidSetting(f"API URL {base_url!r} is not an http(s) URL")
@@ -353,11 +394,17 @@ class VisionClient:
                 # acted on it. For a call that changes something it is reported as
                 # ConnectionFailed(ambiguous=True); retry.py does not send a
                 # non-idempotent call (an upload, a group creation) again after it.
-                raise ConnectionFailed(
+                failed = ConnectionFailed(
                     self._scrub(_describe(exc, self._timeout, events)),
                     call=call,
                     ambiguous=maybe_applied and not safe,
-                ) from exc
+                )
+                if not failed.ambiguous and _cut_off_while_sending(events):
+                    # A server that refuses a large request closes the connection without
+                    # reading the rest, and over asyncio its answer (a 401, a 413) is lost
+                    # with it: "check the network" alone would send a wrong key astray.
+                    failed.hint = _CUT_OFF_HINT
+                raise failed from exc
             self._log(method, path, str(response.status_code), started)
             status = response.status_code
             content_type = response.headers.get("content-type", "")

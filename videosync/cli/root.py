@@ -7,11 +7,13 @@ library, renders, and returns an exit code; `main` maps errors to exit codes.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +22,9 @@ from typing import Any, TypeVar
 import click
 
 from videosync.api.routes import DEFAULT_API_URL
-from videosync.errors import ExitCode, VideosyncError, exit_code_lines
+from videosync.errors import ExitCode, InvalidApiKey, VideosyncError, exit_code_lines
 from videosync.version import __version__
+from videosync.workdir import local_data_dir, make_cache_dir
 
 
 @dataclass
@@ -34,8 +37,18 @@ class Settings:
     verbosity: int
 
 
+_API_KEY_SETTINGS = ("REKA_API_KEY", "VIDEOSYNC_API_KEY")
+"""Where the API key is read from, the first one set winning."""
+
+
+def _api_key_setting() -> str | None:
+    """The environment variable the API key is read from, or None when none is set."""
+    return next((name for name in _API_KEY_SETTINGS if os.environ.get(name)), None)
+
+
 def _api_key_from_env() -> str | None:
-    return os.environ.get("REKA_API_KEY") or os.environ.get("VIDEOSYNC_API_KEY") or None
+    setting = _api_key_setting()
+    return os.environ[setting] if setting is not None else None
 
 
 @contextmanager
@@ -55,6 +68,8 @@ def api_endpoint(
         from videosync.manifest.loader import load_manifest
 
         load_manifest(path)
+    # .videosync/ first: a file in its place or a read-only project is one line, no emulator.
+    make_cache_dir(local_data_dir(path).parent)
     # Lazy: the emulator pulls in uvicorn, Starlette and PyAV, which nothing else needs.
     from videosync.emulator.local import local_endpoint
 
@@ -91,6 +106,74 @@ def exit_codes(*codes: ExitCode) -> Callable[[F], F]:
     return document
 
 
+# --- secrets kept out of every line printed --------------------------------------------
+
+_CREDENTIAL_HEADER = re.compile(
+    r"(?i)(x-api-key|authorization)"  # proxy-authorization too
+    # httpcore's `(b'x-api-key', b'…')`, a dict's `'x-api-key': '…'`, a `Name: …` line
+    r"(['\"][ \t]*[:,][ \t]*b?['\"]|[ \t]*[:=][ \t]*)"
+    r"[^'\"\r\n]*"
+)
+
+
+class _Redactor:
+    """Takes secrets out of a text: each API key set in the environment, in every form it
+    may be printed in (as is, trimmed, escaped as a Python or JSON string or as bytes), and
+    the value of any credential header (`X-Api-Key`, `Authorization`) whatever it holds."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            for text in {secret, secret.strip()}:
+                forms |= {
+                    text,
+                    repr(text)[1:-1],
+                    ascii(text)[1:-1],
+                    repr(text.encode("utf-8", "surrogateescape"))[2:-1],
+                    json.dumps(text)[1:-1],
+                }
+        # Longest first: a form inside a longer one must not leave the rest of it behind.
+        self._forms = sorted((f for f in forms if f.strip()), key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            text = text.replace(form, "<api key>")
+        return _CREDENTIAL_HEADER.sub(r"\1\2<hidden>", text)
+
+
+def _redactor() -> _Redactor:
+    """A redactor of the keys in the environment (both, whichever one is used)."""
+    return _Redactor(os.environ.get(name, "") for name in _API_KEY_SETTINGS)
+
+
+class _RedactingFilter(logging.Filter):
+    """Rewrites each record so no handler prints a secret: its message, its traceback and
+    its stack (httpcore's `-vv` lines show response headers, which a server may echo)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.redact = _Redactor()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: logging reports it when the line is printed
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+_REDACTING_FILTER = _RedactingFilter()
+
+
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING
     if verbosity > 0:
@@ -100,6 +183,11 @@ def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(
         level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # On every handler of the root logger (each line of every logger goes through one), not
+    # on loggers: a logger's filter does not see the lines of the loggers below it.
+    _REDACTING_FILTER.redact = _redactor()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_REDACTING_FILTER)
 
 
 @click.group(
@@ -157,6 +245,14 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
 # Commands: each is a thin wrapper over the library, grouped by concept below.
 
 
+def _print_error(line: str, traceback_too: bool) -> None:
+    """The error being handled, in one line (after its traceback with -v), secrets taken out."""
+    redact = _redactor()
+    if traceback_too:
+        click.echo(redact(traceback.format_exc()), err=True, nl=False)
+    click.echo(redact(line), err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `videosync` console script."""
     verbose = any(a.startswith("-v") or a == "--verbose" for a in (argv or sys.argv[1:]))
@@ -174,16 +270,14 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     except VideosyncError as exc:
-        if verbose:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
+        if isinstance(exc, InvalidApiKey):
+            exc.setting = _api_key_setting() or exc.setting  # say which variable to fix
+        _print_error(f"error: {exc}", verbose)
         sys.exit(exc.exit_code)
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        if verbose:
-            traceback.print_exc()
-        click.echo(
+        _print_error(
             f"error: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
-            err=True,
+            verbose,
         )
         sys.exit(ExitCode.ERROR)
     # Commands return their exit code (an int) or None for success.

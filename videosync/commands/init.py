@@ -81,8 +81,19 @@ def init_manifest(folder: Path, *, force: bool = False) -> InitResult:
     if target.exists() and not force:
         raise UsageError(f"{target} already exists; use --force to overwrite it")
     videos, skipped = _scan(folder)
-    target.write_text(_manifest_text(folder, videos), encoding="utf-8")
+    _write(target, _manifest_text(folder, videos).encode("utf-8"))
     return InitResult(target, tuple(videos), tuple(skipped), _ignore_cache(folder))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write a file of the new catalog; `UsageError` (exit 3) when the folder refuses it."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise UsageError(
+            f"{path}: cannot write it ({reason}); run init on a folder you can write to"
+        ) from exc
 
 
 def _scan(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
@@ -158,5 +169,5 @@ def _ignore_cache(folder: Path) -> Path | None:
         return None
     if data and not data.endswith(b"\n"):
         data += b"\n"
-    gitignore.write_bytes(data + GITIGNORE_LINE.encode() + b"\n")
+    _write(gitignore, data + GITIGNORE_LINE.encode() + b"\n")
     return gitignore

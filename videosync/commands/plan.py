@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from videosync.api.client import check_api_key
 from videosync.api.sync import SyncVisionClient
 from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
 from videosync.errors import InvalidSetting
@@ -57,12 +58,14 @@ class PlanRun:
 
 
 def require_api_key(api_key: str | None) -> str:
-    """The key, or an `InvalidSetting` (exit 3) telling the user where to put one."""
+    """The key, or an `InvalidSetting` (exit 3) telling the user where to put one, or an
+    `InvalidApiKey` saying what is wrong with it (never what it is)."""
     if not api_key:
         raise InvalidSetting(
             "no API key: set REKA_API_KEY (or VIDEOSYNC_API_KEY), "
             "or use --api-url local for the embedded emulator"
         )
+    check_api_key(api_key)
     return api_key
 
 

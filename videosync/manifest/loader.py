@@ -325,7 +325,19 @@ class _Resolver:
             )
             return None
         # A timestamp without an offset is UTC (README, "manifest").
-        return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+        if when.tzinfo is None:
+            return when.replace(tzinfo=timezone.utc)
+        try:
+            # Sent, recorded and compared in UTC: it must have a UTC date in years 1..9999.
+            when.astimezone(timezone.utc)
+        except OverflowError:
+            self.error(
+                at,
+                f"'{text}' is out of range: in UTC it falls outside the years 1 to 9999; "
+                "write a time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+            )
+            return None
+        return when
 
     def _claim(
         self,

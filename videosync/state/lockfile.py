@@ -57,6 +57,16 @@ def parse_lockfile(text: str, where: str = LOCKFILE_NAME) -> Lockfile:
             f"{where}:{exc.lineno}:{exc.colno}: the lockfile is corrupt or truncated "
             f"({exc.msg}); {_RESTORE.format(name=name)}"
         ) from None
+    except RecursionError:
+        # No lockfile videosync writes nests deeper than a few levels.
+        raise LockError(
+            f"{where}: the lockfile is corrupt (nested too deeply); {_RESTORE.format(name=name)}"
+        ) from None
+    except ValueError:
+        # Python refuses integers of more than 4300 digits (int_max_str_digits).
+        raise LockError(
+            f"{where}: the lockfile is corrupt (a number too long); {_RESTORE.format(name=name)}"
+        ) from None
     version = data.get("version") if isinstance(data, dict) else None
     if isinstance(version, int) and version > LOCKFILE_VERSION:
         raise LockError(

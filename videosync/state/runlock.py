@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from types import TracebackType
 
 import filelock
 
-from videosync.errors import LockHeld, UsageError
+from videosync.errors import LockHeld, UsageError, WorkdirError
 from videosync.workdir import make_cache_dir, writing
 
 __all__ = [
@@ -46,7 +47,10 @@ DEFAULT_LOCK_TIMEOUT = 3600.0
 """Seconds without a heartbeat after which a holder on another host is taken to be gone."""
 _LOCK_NAME = "apply.lock"
 _NOTE_NAME = "apply.lock.json"
+_NOTE_TMP_NAME = "apply.lock.tmp"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_NOTE_WAIT = 1.0
+"""Seconds a refused run waits for the note of a holder that has just taken the lock."""
 
 
 def _now() -> str:
@@ -111,6 +115,17 @@ def _read_note(path: Path) -> LockHolder | None:
         return None
 
 
+def _refuse_folders(state_dir: Path) -> None:
+    """`WorkdirError` when a folder sits where the lock, its note or the note's temp file go."""
+    for name in (_LOCK_NAME, _NOTE_NAME, _NOTE_TMP_NAME):
+        if (state_dir / name).is_dir():
+            raise WorkdirError(
+                state_dir / name,
+                "is a folder, where the run lock keeps a file; remove it and run again "
+                "(nothing was changed)",
+            )
+
+
 def _takeover_message(holder: LockHolder, why: str) -> str:
     return (
         f"taking over the lock left by pid {holder.pid} on {holder.host} "
@@ -151,6 +166,7 @@ class RunLock:
 
     def __enter__(self) -> RunLock:
         make_cache_dir(self._lock_path.parent)
+        _refuse_folders(self._lock_path.parent)
         try:
             self._lock.acquire()
         except filelock.Timeout as exc:
@@ -181,8 +197,19 @@ class RunLock:
             and holder.silent_for() > self._timeout
         )
 
+    def _await_note(self) -> LockHolder | None:
+        """The holder's note, waiting briefly for one that took the lock a moment ago and is
+        writing it now (two runs started together)."""
+        deadline = time.monotonic() + _NOTE_WAIT
+        holder = self.holder()
+        while holder is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            holder = self.holder()
+        return holder
+
     def _break_stale(self, holder: LockHolder | None, exc: filelock.Timeout) -> None:
         """The OS lock is held: only a silent holder on another host is taken over."""
+        holder = holder or self._await_note()
         if holder is None or not self._stale_elsewhere(holder):
             raise LockHeld(self.lockfile, _described(holder)) from exc
         log.warning(_takeover_message(holder, f"no sign of life for over {self._timeout:.0f} s"))
@@ -215,7 +242,7 @@ class RunLock:
         self.took_over = holder
 
     def _write_note(self, holder: LockHolder) -> None:
-        tmp = self._note_path.with_suffix(".tmp")
+        tmp = self._note_path.parent / _NOTE_TMP_NAME
         with writing(self._note_path):  # a full disk is named as such, before any work
             tmp.write_text(json.dumps(asdict(holder)), encoding="utf-8")
             tmp.replace(self._note_path)
@@ -253,6 +280,7 @@ def remove_lock(lockfile: Path, state_dir: Path) -> LockHolder | None:
     the OS lock: removing it would let two runs change the catalog at once.
     """
     lock_path, note_path = state_dir / _LOCK_NAME, state_dir / _NOTE_NAME
+    _refuse_folders(state_dir)
     holder = _read_note(note_path)
     probe = filelock.FileLock(lock_path, timeout=0)
     held_here = False
