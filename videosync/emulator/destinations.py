@@ -16,8 +16,10 @@ rebinding) gains nothing, and every redirect is checked the same way.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
+import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -202,15 +204,20 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle takes ~0.1 s: once, not on every download.
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(self, policy: DestinationPolicy) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)
         # httpx takes no network backend, the one place where every connection (a
         # redirect's too) is opened: the pool it built is replaced by one that has ours.
         assert isinstance(self._pool, httpcore.AsyncConnectionPool)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_GuardedBackend(policy),
+            ssl_context=_ssl_context(), network_backend=_GuardedBackend(policy)
         )
 
 
