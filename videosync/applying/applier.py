@@ -446,7 +446,7 @@ class Applier:
 
     async def _delete_videos(self, actions: Sequence[Action]) -> None:
         """Delete the videos of delete actions and replaced copies, `_DELETE_BATCH` a call."""
-        targets: list[tuple[str, str, str]] = []  # (lockfile key, video_id, shown key)
+        targets: list[_Target] = []
         for action in actions:
             if self._stopping:
                 self._not_started += 1
@@ -459,25 +459,25 @@ class Applier:
                     continue  # its new copy was not recorded: the old one stays, still recorded
             else:
                 key = action.key
-            targets.append((key, old, action.key))
-        gone = [t for t in targets if t[1] not in self._preexisting]
+            targets.append(_Target(key, old, action.key, old_copy=action.kind != "delete"))
+        gone = [t for t in targets if t.video_id not in self._preexisting]
         if gone:
             try:
                 await self._deleted(gone)
             except StateWriteFailed as exc:
                 self._write_failed(exc)
                 return
-        live = [t for t in targets if t[1] in self._preexisting]
+        live = [t for t in targets if t.video_id in self._preexisting]
         batches = [live[i : i + _DELETE_BATCH] for i in range(0, len(live), _DELETE_BATCH)]
         if batches:
             await asyncio.gather(*(self._delete_batch(b) for b in batches))
 
-    async def _delete_batch(self, batch: list[tuple[str, str, str]]) -> None:
+    async def _delete_batch(self, batch: list[_Target]) -> None:
         async with self._semaphore:
             if self._stopping:
                 self._not_started += len(batch)
                 return
-            ids = [video_id for _, video_id, _ in batch]
+            ids = [t.video_id for t in batch]
             try:
                 try:
                     await self.client.delete_videos(ids, batch_size=_DELETE_BATCH)
@@ -487,18 +487,29 @@ class Applier:
                     if left:
                         await self.client.delete_videos(left, batch_size=_DELETE_BATCH)
             except VideosyncError as exc:
-                for _, video_id, shown in batch:
-                    self._finish(Outcome("failed", shown, "video", video_id, error=str(exc)))
+                for t in batch:
+                    self._finish(Outcome("failed", t.shown, "video", t.video_id, error=str(exc)))
                 return
             try:
                 await self._deleted(batch)
             except StateWriteFailed as exc:
                 self._write_failed(exc)
 
-    async def _deleted(self, batch: Sequence[tuple[str, str, str]]) -> None:
-        await self.record.done(None, videos={key: None for key, _, _ in batch})
-        for _, video_id, shown in batch:
-            self._finish(Outcome("deleted", shown, "video", video_id))
+    async def _deleted(self, batch: Sequence[_Target]) -> None:
+        await self.record.done(None, videos={t.key: None for t in batch})
+        for t in batch:
+            self._finish(Outcome("deleted", t.shown, "video", t.video_id, old_copy=t.old_copy))
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A video to delete: its lockfile key, its id, the key shown, and whether it is the old
+    copy a replace (or an adopt) supersedes, part of that action rather than a delete."""
+
+    key: str
+    video_id: str
+    shown: str
+    old_copy: bool = False
 
 
 def _recorded_group(made: RemoteGroup) -> LockGroup:

@@ -14,7 +14,7 @@ _SIGN = {
     "adopted": "~",
     "deleted": "-",
     "updated": "~",
-    "moved": "~",
+    "moved": ">",
     "failed": "!",
 }
 
@@ -29,6 +29,8 @@ class Outcome:
     resource: str = "video"
     video_id: str | None = None
     error: str | None = None
+    old_copy: bool = False
+    """A replace's (or an adopt's) superseded copy deleted: counted with that action."""
 
     @property
     def ok(self) -> bool:
@@ -41,6 +43,8 @@ class Outcome:
         sign = _SIGN[self.verb]
         if self.video_id is None:
             return f"{sign} {self.verb} {what}"
+        if self.old_copy:
+            return f"{sign} {self.verb} {what} (old copy {short_id(self.video_id)})"
         if self.verb in ("deleted", "moved", "updated"):
             return f"{sign} {self.verb} {what} ({short_id(self.video_id)})"
         return f"{sign} {self.verb} {what} → {short_id(self.video_id)}"
@@ -67,7 +71,7 @@ class ApplyResult:
     def summary(self) -> str:
         count: dict[str, int] = {}
         for o in self.outcomes:
-            if o.ok:
+            if o.ok and not o.old_copy:
                 name = o.verb if o.resource == "video" else f"group {o.verb}"
                 count[name] = count.get(name, 0) + 1
         lockfile_only = "".join(
