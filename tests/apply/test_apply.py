@@ -280,7 +280,7 @@ def test_saved_plan_is_applied_exactly_or_refused_as_stale(
     code, _, err = run(capsys, *args, "apply", str(saved))
     assert (code, err) == (
         1,
-        "error: the saved plan is stale: the manifest changed since it was made; "
+        "error: the saved plan is stale: the manifest has changed since it was made; "
         "run `videosync plan --out` again and review the new plan\n",
     )
     catalog.write_text(original, encoding="utf-8")
@@ -289,7 +289,7 @@ def test_saved_plan_is_applied_exactly_or_refused_as_stale(
     code, _, err = run(capsys, *args, "apply", str(saved))
     assert code == 1
     assert err == (
-        "error: the saved plan is stale: the local files changed since it was made; "
+        "error: the saved plan is stale: the local files have changed since it was made; "
         "run `videosync plan --out` again and review the new plan\n"
     )
     assert remote_videos(emulator) == []

@@ -17,7 +17,7 @@ from videosync.commands.plan import make_plan
 from videosync.content.localfiles import BYTES_READ
 from videosync.emulator import RunningEmulator
 from videosync.errors import StalePlan
-from videosync.planning.fingerprints import check_fingerprints
+from videosync.planning.fingerprints import Fingerprints, check_fingerprints
 from videosync.planning.plan import Plan
 from videosync.schemas import schema_error
 
@@ -175,7 +175,7 @@ def test_saved_plan_has_fingerprints_and_no_key(
     with pytest.raises(StalePlan) as info:
         check_fingerprints(saved.fingerprints, later.fingerprints)
     assert str(info.value) == (
-        "the saved plan is stale: the remote catalog changed since it was made; "
+        "the saved plan is stale: the remote catalog has changed since it was made; "
         "run `videosync plan --out` again and review the new plan"
     )
 
@@ -270,3 +270,12 @@ def test_unwritable_plan_file_is_one_line(
     code, _, err = run(capsys, *args)
     assert code == 3
     assert err == f"error: {out_file}: cannot write the plan file: No such file or directory\n"
+
+
+def test_a_stale_plan_names_what_changed_in_one_sentence() -> None:
+    with pytest.raises(StalePlan) as caught:
+        check_fingerprints(Fingerprints("m", "l", "r", "f"), Fingerprints("m", "L", "R", "f"))
+    assert str(caught.value).startswith(
+        "the saved plan is stale: the lockfile and the remote catalog have changed since it was "
+        "made; "
+    )
