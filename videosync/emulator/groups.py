@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from videosync.emulator.auth import tenant_of
-from videosync.emulator.inputs import read_json_object, video_ids
+from videosync.emulator.bodies import read_json
+from videosync.emulator.inputs import video_ids
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import GroupRecord
@@ -72,7 +73,7 @@ async def create_group(request: Request) -> Response:
     """POST /videos/groups {"name", "metadata"?}."""
     state = state_of(request)
     tenant = tenant_of(request, state.config)
-    body = read_json_object(await request.body())
+    body = await read_json(request)
     metadata = body.get("metadata")
     now = _now()
     group = GroupRecord(
@@ -107,7 +108,7 @@ async def update_group(request: Request) -> Response:
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     group = _existing(state, tenant, request)
-    body = read_json_object(await request.body())
+    body = await read_json(request)
     name, metadata = body.get("name"), body.get("metadata")
     if name in (None, "") and metadata is None:
         raise Problem(422, "Send at least one of a non-empty name and a metadata object")
@@ -158,7 +159,7 @@ async def move_videos(request: Request) -> Response:
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     group_id = _target(state, tenant, request)
-    ids = video_ids(read_json_object(await request.body()), required=True)
+    ids = video_ids(await read_json(request), required=True)
     assert ids is not None  # required=True
     missing = state.store.move_videos(tenant, ids, group_id)
     if missing:

@@ -1,20 +1,13 @@
-"""Reading what clients send besides uploads: JSON or form bodies, booleans, timestamps.
-
-The docs' curl examples send JSON and their Python sends form data (`requests`' `data=`),
-so the body readers accept both.
-"""
+"""Reading the fields clients send: booleans, timestamps, lists of video ids."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
-from starlette.requests import Request
-
 from videosync.emulator.problems import Problem
 
-__all__ = ["parse_bool", "parse_timestamp_ms", "read_body", "read_json_object", "video_ids"]
+__all__ = ["parse_bool", "parse_timestamp_ms", "video_ids"]
 
 # What FastAPI (pydantic) accepts as a boolean form value.
 _TRUE = {"true", "1", "yes", "on", "t", "y"}
@@ -44,33 +37,6 @@ def parse_timestamp_ms(name: str, value: str) -> int:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return round(when.timestamp() * 1000)
-
-
-async def read_body(request: Request) -> dict[str, Any]:
-    """A JSON object or form body as a dict (form fields repeated become lists); {} if empty."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.form()
-        body: dict[str, Any] = {}
-        for key in form:
-            values = [v for v in form.getlist(key) if isinstance(v, str)]
-            body[key] = values if len(values) > 1 or key == "video_ids" else values[0]
-        await form.close()
-        return body
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    return read_json_object(raw)
-
-
-def read_json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise Problem(422, "Request body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise Problem(422, "Request body must be a JSON object")
-    return body
 
 
 def video_ids(body: dict[str, Any], *, required: bool) -> list[str] | None:

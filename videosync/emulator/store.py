@@ -10,6 +10,7 @@ Tenants are stored as a hash of their API key: the key itself is never written a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -26,6 +27,8 @@ import filelock
 from videosync.errors import DataDirBusy
 
 __all__ = ["GroupRecord", "Store", "VideoRecord", "open_store"]
+
+logger = logging.getLogger("videosync.emulator")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -108,20 +111,49 @@ def _video(row: sqlite3.Row) -> VideoRecord:
     return VideoRecord(**values)
 
 
+def _stored_metadata(group_id: str, text: str) -> dict[str, Any]:
+    """A group's stored metadata as it can be served, whatever an older emulator stored.
+
+    NaN and Infinity (stored before issue 13; no JSON response can carry them) read as
+    null, and a value that is not a JSON object as {}.
+    """
+    try:
+        metadata = json.loads(text, parse_constant=lambda _: None)
+    except (ValueError, RecursionError):
+        metadata = None
+    if not isinstance(metadata, dict):
+        logger.warning("group %s: its stored metadata is not a JSON object; served as {}", group_id)
+        return {}
+    return metadata
+
+
 def _group(row: sqlite3.Row) -> GroupRecord:
     values = dict(row)
-    values["metadata"] = json.loads(values["metadata"])
+    values["metadata"] = _stored_metadata(values["group_id"], values["metadata"])
     return GroupRecord(**values)
+
+
+def _metadata_json(metadata: dict[str, Any]) -> str:
+    return json.dumps(metadata, allow_nan=False)  # what could not be served is never stored
+
+
+_IDS_PER_QUERY = 500
+"""Bound parameters per `IN (…)`: old SQLite builds allow 999 in all."""
 
 
 def _split(db: sqlite3.Connection, tenant: str, ids: Sequence[str]) -> tuple[set[str], list[str]]:
     """Which of `ids` the tenant has, and which it has not (in request order)."""
-    marks = ", ".join("?" for _ in ids)
-    rows = db.execute(
-        f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN ({marks})", (tenant, *ids)
-    )
-    present = {row["video_id"] for row in rows}
-    return present, [i for i in dict.fromkeys(ids) if i not in present]
+    wanted = list(dict.fromkeys(ids))
+    present: set[str] = set()
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        batch = wanted[start : start + _IDS_PER_QUERY]
+        marks = ", ".join("?" for _ in batch)
+        rows = db.execute(
+            f"SELECT video_id FROM videos WHERE tenant = ? AND video_id IN ({marks})",
+            (tenant, *batch),
+        )
+        present.update(row["video_id"] for row in rows)
+    return present, [i for i in wanted if i not in present]
 
 
 def _fsync_dir(path: Path) -> None:
@@ -284,7 +316,7 @@ class Store:
                     group.group_id,
                     group.tenant,
                     group.name,
-                    json.dumps(group.metadata),
+                    _metadata_json(group.metadata),
                     group.created_at,
                     group.updated_at,
                 ),
@@ -295,7 +327,7 @@ class Store:
         with self._tx() as db:
             db.execute(
                 "UPDATE groups SET name = ?, metadata = ?, updated_at = ? WHERE group_id = ?",
-                (group.name, json.dumps(group.metadata), group.updated_at, group.group_id),
+                (group.name, _metadata_json(group.metadata), group.updated_at, group.group_id),
             )
 
     def delete_group(self, tenant: str, group_id: str) -> int:

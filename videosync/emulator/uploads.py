@@ -18,6 +18,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
+from videosync.emulator.bodies import read_form
 from videosync.emulator.problems import Problem
 
 __all__ = ["UploadForm", "receive_upload"]
@@ -124,15 +125,11 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
     length = int(declared) if declared.isdigit() else None
     if kind == b"application/x-www-form-urlencoded":
         # A `video_url` upload with no file, as `requests.post(url, data=...)` sends it.
-        # Starlette reads such a body whole, so only a small one is taken.
+        # The first value of a repeated field wins; only a small body is taken.
         if length is not None and length > _FORM_OVERHEAD:
             raise Problem(413, f"A form-encoded upload is limited to {_FORM_OVERHEAD} bytes")
-        urlencoded = UploadForm()
-        async with request.form() as form:
-            for key, value in form.multi_items():
-                if isinstance(value, str):
-                    urlencoded.fields.setdefault(key, value)  # the first value wins
-        return urlencoded
+        fields = await read_form(request, _FORM_OVERHEAD)  # a chunked one is capped too
+        return UploadForm(fields={key: values[0] for key, values in fields.items()})
     boundary = params.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
         raise Problem(

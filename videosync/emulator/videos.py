@@ -14,8 +14,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from videosync.emulator.auth import tenant_of
+from videosync.emulator.bodies import read_body
 from videosync.emulator.destinations import RefusedUrl
-from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, read_body, video_ids
+from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, video_ids
 from videosync.emulator.media import NotAVideo, probe
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
