@@ -318,7 +318,7 @@ VIDEO_CASES = [
         "unmanaged",
         "not in the manifest or the lockfile ('stray', source 'stray.mp4'); --prune deletes it",
         key="v5",
-        options={"prune": True},
+        options={"prune": True, "prune_default": True},
     ),
 ]
 
@@ -362,8 +362,40 @@ def test_prune_only_deletes_within_the_groups_the_manifest_uses() -> None:
         lock(entry(A, "v1")),
         [remote("v1"), remote("v5", "x.mp4"), remote("v6", "y.mp4", group_id=G_LEGACY)],
         prune=True,
+        prune_default=True,
     )
     assert [(a.kind, a.key) for a in plan.changes] == [("delete", "v5")]
+    assert plan.unmanaged == 1
+
+
+def test_prune_leaves_the_shared_default_group_alone_without_prune_default() -> None:
+    recorded = lock(entry(A, "v1"))
+    remote_videos = [remote("v1"), remote("v5", "x.mp4")]
+    plan = plan_of([A], recorded, remote_videos, prune=True)
+    assert not plan.has_changes
+    assert plan.unmanaged == 1
+    plan = plan_of([A], recorded, remote_videos, prune=True, prune_default=True)
+    assert [(a.kind, a.key, a.group_id) for a in plan.changes] == [("delete", "v5", "default")]
+
+
+def test_prune_deletes_in_a_managed_group_without_prune_default() -> None:
+    clip = video("a.mp4", group="marketing")
+    recorded = lock(entry(clip, "v1", group_id="g-mkt-0001"), groups=LOCK_MKT)
+    plan = plan_of(
+        [clip],
+        recorded,
+        [
+            remote("v1", group_id="g-mkt-0001"),
+            remote("v5", "x.mp4", group_id="g-mkt-0001"),
+            remote("v6", "y.mp4"),
+        ],
+        groups=[MKT],
+        remote_groups=[
+            rgroup("g-mkt-0001", "Marketing clips", campaign="launch", videosync="marketing")
+        ],
+        prune=True,
+    )
+    assert [(a.kind, a.key, a.group_id) for a in plan.changes] == [("delete", "v5", "g-mkt-0001")]
     assert plan.unmanaged == 1
 
 
@@ -610,6 +642,7 @@ def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None
         [remote("v1", group_id="g-old-0001"), remote("v2", "b.mp4")],
         groups=[MKT],
         remote_groups=[rgroup("g-old-0001", "Old")],
+        max_delete_percent=100,  # 2 of 2 deleted is the percent rail's (tests/rails)
     )
     assert [(s.op, s.action.key) for s in plan.steps()] == [
         ("create_group", "marketing"),

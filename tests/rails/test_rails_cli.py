@@ -124,3 +124,46 @@ def test_a_protected_entry_removed_from_the_manifest_stays_protected(
     code, _, err = _cli(capsys, manifest, emulator.url, "apply", "--yes", "--allow-protected")
     assert (code, err) == (0, "")
     assert set(load_lockfile(lockfile_path(manifest)).videos) == {"media/v1.mp4"}
+
+
+def test_a_changed_default_that_replaces_every_video_is_refused(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    capsys: pytest.CaptureFixture[str],
+    distinct_videos: list[Path],
+) -> None:
+    manifest = make_catalog(tmp_path, distinct_videos, 4)
+    _applied(capsys, manifest, emulator.url)
+    before = {v.video_id for v in remote_videos(emulator)}
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(text.replace("videos:", "defaults: {thumbnails: true}\nvideos:", 1))
+    code, out, err = _cli(capsys, manifest, emulator.url, "apply", "--yes")
+    assert "Plan: 0 to create, 4 to replace, 0 to delete" in out
+    assert (code, err) == (
+        5,
+        "error: the plan cannot be applied: this plan deletes 4 of the 4 managed videos "
+        "(100%), more than --max-delete-percent 50 allows; review it, then rerun with "
+        "--max-delete-percent 100 (or 100 to turn the rail off)\n",
+    )
+    code, _, err = _cli(
+        capsys,
+        manifest,
+        emulator.url,
+        "apply",
+        "--yes",
+        "--max-delete-percent",
+        "100",
+        "--max-delete",
+        "3",
+    )
+    assert (code, err) == (
+        5,
+        "error: the plan cannot be applied: this plan deletes 4 videos (0 deleted, 4 replaced), "
+        "more than --max-delete 3 allows; review it, then raise --max-delete\n",
+    )
+    assert {v.video_id for v in remote_videos(emulator)} == before
+    code, out, err = _cli(
+        capsys, manifest, emulator.url, "apply", "--yes", "--max-delete-percent", "100"
+    )
+    assert (code, err) == (0, ""), out
+    assert not before & {v.video_id for v in remote_videos(emulator)}

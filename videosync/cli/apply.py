@@ -13,7 +13,7 @@ import click
 if TYPE_CHECKING:
     from videosync.planning.plan import Plan
 
-from videosync.cli.plan import rail_options, use_color
+from videosync.cli.plan import prune_options, rail_options, use_color
 from videosync.cli.root import (
     Settings,
     api_endpoint,
@@ -49,11 +49,7 @@ from videosync.errors import ExitCode, PlanRefused, UsageError
     metavar="S",
     help="With --wait: seconds to wait for indexing before failing.",
 )
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
-)
+@prune_options
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
@@ -84,6 +80,7 @@ def apply_command(
     wait: bool,
     timeout: float,
     prune: bool,
+    prune_default: bool,
     allow_protected: bool,
     max_delete: int | None,
     max_delete_percent: int,
@@ -133,6 +130,7 @@ def apply_command(
             plan_file=planfile,
             parallelism=parallelism,
             prune=prune,
+            prune_default=prune_default,
             allow_protected=allow_protected,
             max_delete=max_delete,
             max_delete_percent=max_delete_percent,

@@ -39,7 +39,8 @@ def rail_options(command: Any) -> Any:
             type=click.IntRange(min=0),
             default=None,
             metavar="N",
-            help="Refuse the plan if it deletes more than N videos (replaced copies included).",
+            help="Refuse the plan if it deletes more than N videos. Every delete counts: "
+            "entries removed, replaced and superseded copies, duplicates, --prune.",
         ),
         click.option(
             "--max-delete-percent",
@@ -47,14 +48,36 @@ def rail_options(command: Any) -> Any:
             default=50,
             show_default=True,
             metavar="P",
-            help="Refuse the plan if it deletes more than P% of the videos videosync.lock "
-            "manages (a single delete is never refused by this; 100 turns it off).",
+            help="Refuse the plan if it deletes more than P% of the videos it can reach: "
+            "those videosync.lock manages, plus the others it deletes (duplicates, --prune). "
+            "Every delete counts; a single delete is never refused by this; 100 turns it off.",
         ),
         click.option(
             "--allow-empty",
             is_flag=True,
             help="Allow a manifest that resolves to no video at all while videosync.lock "
             "manages some (it deletes them all).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def prune_options(command: Any) -> Any:
+    """--prune, and the opt-in it takes to reach the `default` group other catalogs share."""
+    options = [
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Also delete remote videos videosync does not manage, in the groups the "
+            "manifest uses, except `default` (see --prune-default).",
+        ),
+        click.option(
+            "--prune-default",
+            is_flag=True,
+            help="With --prune, prune the shared `default` group too: it deletes every video "
+            "there that videosync.lock does not record, another catalog's included.",
         ),
     ]
     for option in reversed(options):
@@ -85,11 +108,7 @@ def rail_options(command: Any) -> Any:
     is_flag=True,
     help="Exit 2 when the plan has changes, 0 when it has none (for CI).",
 )
-@click.option(
-    "--prune",
-    is_flag=True,
-    help="Also delete remote videos videosync does not manage, in the groups the manifest uses.",
-)
+@prune_options
 @rail_options
 @click.pass_obj
 @exit_codes(ExitCode.OK, ExitCode.ERROR, ExitCode.CHANGES, ExitCode.BAD_INPUT, ExitCode.REFUSED)
@@ -103,6 +122,7 @@ def plan_command(
     fmt: str,
     detailed_exitcode: bool,
     prune: bool,
+    prune_default: bool,
     allow_protected: bool,
     max_delete: int | None,
     max_delete_percent: int,
@@ -132,6 +152,7 @@ def plan_command(
             api_url=url,
             api_key=key,
             prune=prune,
+            prune_default=prune_default,
             allow_protected=allow_protected,
             max_delete=max_delete,
             max_delete_percent=max_delete_percent,

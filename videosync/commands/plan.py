@@ -21,7 +21,7 @@ from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, 
 from videosync.errors import InvalidSetting
 from videosync.gcpause import collector_paused
 from videosync.manifest.loader import load_manifest
-from videosync.model import DesiredState, Lockfile, RemoteState
+from videosync.model import DEFAULT_GROUP, DesiredState, Lockfile, RemoteState
 from videosync.planning.fingerprints import (
     Fingerprints,
     fingerprint_bytes,
@@ -140,12 +140,34 @@ def _settled(
     return remote
 
 
+def _note_default_spared(
+    manifest: DesiredState, recorded: Lockfile, remote: RemoteState, plan: Plan
+) -> None:
+    """Say once what `--prune` left in `default`, where it pruned before --prune-default."""
+    if not any(v.group == DEFAULT_GROUP for v in manifest.videos):
+        return  # the manifest does not use `default`: --prune never reached it
+    known = {e.video_id for e in recorded.videos.values()}
+    known |= {a.video_id for a in plan.actions if a.video_id}
+    spared = sum(
+        1 for v in remote.videos if v.group_id == DEFAULT_GROUP and v.video_id not in known
+    )
+    if spared:
+        videos = "video" if spared == 1 else "videos"
+        log.warning(
+            "--prune leaves the %d unmanaged %s in the shared group `default` alone (other "
+            "catalogs may keep theirs there); add --prune-default to delete them too",
+            spared,
+            videos,
+        )
+
+
 def make_plan(
     manifest_path: Path,
     *,
     api_url: str,
     api_key: str | None,
     prune: bool = False,
+    prune_default: bool = False,
     allow_protected: bool = False,
     max_delete: int | None = None,
     max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
@@ -155,8 +177,12 @@ def make_plan(
     """Compute the plan for the manifest at `manifest_path` against the live catalog.
 
     The returned plan carries fingerprints of its inputs (for `plan --out`). `remote`
-    replaces the list calls with a catalog already fetched.
+    replaces the list calls with a catalog already fetched. `prune` deletes the unmanaged
+    videos in the groups the manifest uses, in the shared `default` group only with
+    `prune_default` too (a warning says how many it left there).
     """
+    if prune_default and not prune:
+        raise InvalidSetting("--prune-default widens --prune to `default`: give both")
     # Planning a large catalog allocates millions of long-lived objects and frees almost
     # none: the cyclic collector would rescan them over and over, for nothing to collect.
     with collector_paused():
@@ -165,6 +191,7 @@ def make_plan(
             api_url=api_url,
             api_key=api_key,
             prune=prune,
+            prune_default=prune_default,
             allow_protected=allow_protected,
             max_delete=max_delete,
             max_delete_percent=max_delete_percent,
@@ -179,6 +206,7 @@ def _make_plan(
     api_url: str,
     api_key: str | None,
     prune: bool,
+    prune_default: bool,
     allow_protected: bool,
     max_delete: int | None,
     max_delete_percent: int | None,
@@ -210,11 +238,14 @@ def _make_plan(
         remote.groups,
         local=local,
         prune=prune,
+        prune_default=prune_default,
         allow_protected=allow_protected,
         max_delete=max_delete,
         max_delete_percent=max_delete_percent,
         allow_empty=allow_empty,
     )
+    if prune and not prune_default:
+        _note_default_spared(manifest, recorded, remote, plan)
     fingerprints = Fingerprints(
         manifest=manifest.digest,
         lockfile=fingerprint_bytes(lock_bytes),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from videosync.content.localfiles import LocalFileState
 from videosync.model import (
+    DEFAULT_GROUP,
     DesiredGroup,
     DesiredState,
     DesiredVideo,
@@ -51,6 +52,7 @@ def compute_plan(
     *,
     local: Mapping[str, LocalFileState],
     prune: bool = False,
+    prune_default: bool = False,
     allow_protected: bool = False,
     max_delete: int | None = None,
     max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
@@ -62,6 +64,9 @@ def compute_plan(
     its digest wherever the lockfile recorded the same size for that key, and for the new
     keys `move_candidates` names (elsewhere the digest is not needed: a new key is a
     create, a new size a replace).
+
+    `prune` deletes the unmanaged videos in the groups the manifest uses, but those in the
+    shared `default` group only with `prune_default` too: other catalogs keep theirs there.
     """
     remote_videos = sorted(remote_videos, key=lambda v: v.video_id)
     remote_by_id = {v.video_id: v for v in remote_videos}
@@ -109,6 +114,8 @@ def compute_plan(
     if prune:
         in_use = {a.spec.group_id for a in video_actions if a.spec and a.spec.group_id}
         in_use |= {gid for ref, gid in group_ids.items() if ref in wanted}
+        if not prune_default:
+            in_use.discard(DEFAULT_GROUP)
         video_actions += [_prune(v) for v in unmanaged if v.group_id in in_use]
         unmanaged = [v for v in unmanaged if v.group_id not in in_use]
 
@@ -436,4 +443,5 @@ def _prune(v: RemoteVideo) -> Action:
         cause="unmanaged",
         reason=f"not in the manifest or the lockfile{named}; --prune deletes it",
         video_id=v.video_id,
+        group_id=v.group_id,  # `default` only with --prune-default
     )

@@ -4,24 +4,34 @@ A safety check never removes an action. It marks an action `blocked` (shown in t
 adds a *problem* to the plan; a plan with problems is not applied (`PlanRefused`, exit 5).
 
 Guards, one action at a time: `protect: true` entries are not replaced or deleted without
-`--allow-protected`; a managed group is not deleted while videos stay in it; `--max-delete N`
-caps the videos a plan deletes (replaced copies included).
+`--allow-protected`; a managed group is not deleted while videos stay in it.
 
-The mass-delete rails, for rclone's and Terraform's classic accidents: a manifest pointed at
-the wrong folder (or a glob that no longer matches) resolves to nothing, and the plan
-deletes every video the lockfile manages.
+Every video a plan deletes on the server counts toward both delete rails, whatever deletes
+it (`deleted_videos`): an entry removed from the manifest, a replace's old copy (deleted
+once the new one is up, or left by an earlier run), the recorded copy an adopt supersedes,
+a duplicate, an unmanaged video `--prune` deletes. A change to `defaults:` that replaces
+every video deletes every old copy, and that is what the rails are for.
 
-- the *empty* rail: a manifest that resolves to zero videos while the lockfile manages some
-  is refused outright, unless `--allow-empty`;
-- the *percent* rail: a plan that deletes more than `--max-delete-percent` (default 50) of
-  the managed videos is refused. "Managed" means the lockfile's entries (a replace's old copy
-  still to delete is not one). A plan that deletes a single video is never refused by the
-  percentage (1 of 1 is 100%, 1 of 2 is 50%): removing one entry is the most ordinary edit,
-  and the accident it cannot catch, a manifest that lost its only video, is the empty rail's.
+- `--max-delete N` caps the videos a plan deletes;
+- the *percent* rail refuses a plan that deletes more than `--max-delete-percent` (default
+  50) of the videos it can reach: the managed ones (recorded in the lockfile and still on
+  the server, a replace's old copy still to delete included) and every other video it
+  deletes (duplicates, and with `--prune` the unmanaged videos of the pruned groups; the
+  unmanaged videos it leaves alone are not in its reach). So a `--prune` that would empty
+  a shared group of another catalog's videos is measured against this catalog's size. A
+  plan that deletes a single video is never refused by the percentage (1 of 1 is 100%,
+  1 of 2 is 50%): removing one entry is the most ordinary edit, and the accident it cannot
+  catch, a manifest that lost its only video, is the empty rail's;
+- the *empty* rail, for rclone's and Terraform's classic accident: a manifest pointed at the
+  wrong folder (or a glob that no longer matches) resolves to nothing, and the plan deletes
+  every video the lockfile manages. It is refused outright, unless `--allow-empty`, which
+  then lifts the percentage for the managed videos (emptying them is the plan), not for
+  the others.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
@@ -30,6 +40,7 @@ from videosync.planning.plan import Action
 
 __all__ = [
     "DEFAULT_MAX_DELETE_PERCENT",
+    "deleted_videos",
     "guard_group_delete",
     "guard_protect",
     "managed_keys",
@@ -45,6 +56,32 @@ def managed_keys(recorded: Lockfile) -> list[str]:
     return [key for key in recorded.videos if not is_orphan_key(key)]
 
 
+# A delete's cause, in the word the --max-delete refusal counts it by.
+_DELETE_CAUSES = {"duplicate": "duplicate", "unmanaged": "pruned"}
+
+
+def deleted_videos(actions: Sequence[Action], remote_ids: Collection[str]) -> dict[str, str]:
+    """Every video on the server the plan deletes, by id, with what deletes it in a word
+    (`deleted`, `replaced`, `old copy`, `duplicate`, `pruned`)."""
+    deleted: dict[str, str] = {}
+    for a in actions:
+        if a.resource != "video":
+            continue
+        if a.kind == "replace":
+            video_id, why = a.video_id, "replaced"
+        elif a.kind == "adopt":
+            video_id, why = a.replaces, "old copy"
+        elif a.kind == "delete":
+            video_id, why = a.video_id, _DELETE_CAUSES.get(a.cause, "deleted")
+            if is_orphan_key(a.key):
+                why = "old copy"
+        else:
+            continue
+        if video_id is not None and video_id in remote_ids:
+            deleted.setdefault(video_id, why)
+    return deleted
+
+
 def rail_problems(
     actions: Sequence[Action],
     recorded: Lockfile,
@@ -54,14 +91,10 @@ def rail_problems(
     max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
     allow_empty: bool = False,
 ) -> tuple[str, ...]:
-    """One line per rail that refuses the plan (empty when none does)."""
+    """One line per mass-delete rail that refuses the plan (empty when none does)."""
     managed = managed_keys(recorded)
-    if not managed:
-        return ()
-    if not desired_keys:
-        if allow_empty:
-            # Asked for in so many words: emptying the catalog is the plan, not an accident.
-            return ()
+    emptying = bool(managed) and not desired_keys
+    if emptying and not allow_empty:
         return (
             f"the manifest resolves to 0 videos while the lockfile manages {len(managed)}: "
             f"applying it would delete all {len(managed)}; check the manifest's path and "
@@ -69,29 +102,44 @@ def rail_problems(
         )
     if max_delete_percent is None or max_delete_percent >= 100:
         return ()
-    managed_set = set(managed)
-    deleted = sum(
-        1
-        for a in actions
-        if a.resource == "video"
-        and a.kind == "delete"
-        and a.key in managed_set
-        and a.video_id in remote_ids
-    )
-    if deleted <= 1 or deleted * 100 <= max_delete_percent * len(managed):
+    on_server = {e.video_id for e in recorded.videos.values() if e.video_id in remote_ids}
+    deleted = deleted_videos(actions, remote_ids)
+    others = {video_id: why for video_id, why in deleted.items() if video_id not in on_server}
+    reach = len(on_server) + len(others)
+    # --allow-empty asked for the managed videos to go, in so many words; not for others.
+    count = len(others) if emptying else len(deleted)
+    if count <= 1 or count * 100 <= max_delete_percent * reach:
         return ()
-    percent = deleted * 100 / len(managed)
+    percent = f"{count * 100 / reach:.0f}%"
+    if others:
+        kinds = Counter(others.values())
+        extra = " and ".join(
+            f"{kinds[why]} {phrase}" for why, phrase in _BEYOND_MANAGED if kinds[why]
+        )
+        what = f"{count} of the {reach} videos it can reach ({percent}: the {len(on_server)} "
+        what += f"managed, plus {extra})"
+    else:
+        what = f"{count} of the {reach} managed videos ({percent})"
     return (
-        f"this plan deletes {deleted} of the {len(managed)} managed videos ({percent:.0f}%), "
-        f"more than --max-delete-percent {max_delete_percent} allows; review it, then rerun "
-        f"with --max-delete-percent {_enough(deleted, len(managed))} (or 100 to turn the "
-        "rail off)",
+        f"this plan deletes {what}, more than --max-delete-percent {max_delete_percent} "
+        f"allows; review it, then rerun with --max-delete-percent {_enough(count, reach)} "
+        "(or 100 to turn the rail off)",
     )
 
 
-def _enough(deleted: int, managed: int) -> int:
-    """The smallest whole percentage that lets `deleted` of `managed` through."""
-    return min(100, -(-deleted * 100 // managed))
+# The videos a plan can delete beyond the managed ones, as its refusal names them.
+_BEYOND_MANAGED = (
+    ("pruned", "unmanaged that --prune deletes"),
+    ("duplicate", "duplicates of managed entries"),
+    ("old copy", "old copies"),
+    ("replaced", "replaced copies"),
+    ("deleted", "others"),
+)
+
+
+def _enough(deleted: int, reach: int) -> int:
+    """The smallest whole percentage that lets `deleted` of `reach` through."""
+    return min(100, -(-deleted * 100 // reach))
 
 
 # --- guards ---------------------------------------------------------------------------
@@ -145,16 +193,20 @@ def problems_of(
         if a.blocked and a.resource == "group":
             problems.append(f"group {a.key} cannot be deleted: {a.blocked}")
     if max_delete is not None:
-        deletes = sum(
-            1
-            for a in actions
-            if a.kind == "delete" and a.resource == "video" and a.video_id in remote
-        )
-        replaces = sum(1 for a in actions if a.kind == "replace")
-        if deletes + replaces > max_delete:
+        deleted = Counter(deleted_videos(actions, remote.keys()).values())
+        total = sum(deleted.values())
+        if total > max_delete:
+            counts = [f"{deleted['deleted']} deleted", f"{deleted['replaced']} replaced"]
+            counts += [
+                f"{deleted[why]} {why if deleted[why] == 1 else plural}"
+                for why, plural in _COUNTED
+                if deleted[why]
+            ]
             problems.append(
-                f"this plan deletes {deletes + replaces} videos ({deletes} deleted, {replaces} "
-                f"replaced), more than --max-delete {max_delete} allows; review it, then "
-                "raise --max-delete"
+                f"this plan deletes {total} videos ({', '.join(counts)}), more than "
+                f"--max-delete {max_delete} allows; review it, then raise --max-delete"
             )
     return tuple(problems)
+
+
+_COUNTED = (("old copy", "old copies"), ("duplicate", "duplicates"), ("pruned", "pruned"))
