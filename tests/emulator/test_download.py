@@ -62,6 +62,7 @@ def test_tampered_signature_expiry_or_id_is_403(
     tampered = [
         _with_query(first, signature=signature[:-1] + ("0" if signature[-1] != "0" else "1")),
         _with_query(first, expires=str(int(expires) + 1)),
+        _with_query(first, signature=signature[:-1] + "\u00e9"),  # not ASCII: was a 500
         first.replace(urlsplit(first).path.rsplit("/", 1)[1], second_id),
         urlsplit(first)._replace(query="").geturl(),
     ]

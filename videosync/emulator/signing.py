@@ -33,5 +33,7 @@ class UrlSigner:
             when = int(expires)
         except ValueError:
             return False
+        if not signature.isascii():  # compare_digest refuses other text (a TypeError)
+            return False
         expected = self._signature(video_id, when)
         return hmac.compare_digest(expected, signature) and now < when
