@@ -36,6 +36,8 @@ __all__ = [
     "ManifestError",
     "ManifestInvalid",
     "NotFound",
+    "PathOutsideProject",
+    "PlanFileEdited",
     "PlanFileError",
     "PlanRefused",
     "RateLimited",
@@ -138,6 +140,29 @@ class LocalFileError(UsageError):
     """A local file the manifest names cannot be read (to hash it, or to upload it)."""
 
 
+class PathOutsideProject(LocalFileError):
+    """A path a plan would upload or record does not lead to a file inside the manifest's
+    folder (an absolute path, `..`, a symlink out): nothing was uploaded or recorded.
+
+    `target` is where it leads, when it is a link that does.
+    """
+
+    def __init__(self, path: str, root: Path, target: str | None = None) -> None:
+        self.path = path
+        self.root = root
+        self.target = target
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"leads outside the manifest's folder {self.root} (to {self.target!r})"
+        if self.target is None:
+            where = f"is not a path inside the manifest's folder {self.root}"
+        return (
+            f"{self.path!r} {where}: nothing was uploaded or recorded; make it a file inside "
+            "the folder, then plan again"
+        )
+
+
 class GitLfsPointer(LocalFileError):
     """A file is a git-LFS pointer, not the video it stands for (`git lfs pull` fetches it)."""
 
@@ -186,6 +211,22 @@ class JournalError(LockError):
 
 class PlanFileError(UsageError):
     """A saved plan file cannot be read or written, is not a plan, or is from a newer videosync."""
+
+
+class PlanFileEdited(PlanFileError):
+    """A saved plan's actions are not those its manifest gives for the same inputs: the file
+    was edited or corrupted. `difference` names the first action that differs."""
+
+    def __init__(self, plan_file: Path, difference: str) -> None:
+        self.plan_file = plan_file
+        self.difference = difference
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.plan_file}: {self.difference}; the plan file was edited or corrupted; "
+            "run `videosync plan --out` again"
+        )
 
 
 class WorkdirError(UsageError):

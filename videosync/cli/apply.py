@@ -92,7 +92,8 @@ def apply_command(
     Without PLANFILE it plans, shows the plan and asks before changing anything (--yes to
     skip the question; without a terminal --yes is required). With PLANFILE (saved by
     `plan --out`) it applies exactly that plan, or refuses it as stale if the manifest,
-    lockfile, local files or remote catalog changed since.
+    lockfile, local files or remote catalog changed since, or as edited if its actions are
+    not those the manifest gives. A PLANFILE keeps the --prune and rails it was made with.
 
     A run interrupted at any point (Ctrl-C, a crash, kill -9) is finished by the next one,
     without uploading anything twice. The first Ctrl-C lets uploads in flight end.

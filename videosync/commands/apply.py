@@ -9,7 +9,10 @@ shown and the changes made. A journal left by an interrupted run is replayed by 
 from __future__ import annotations
 
 import asyncio
+import os
+import posixpath
 import signal
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,8 +25,10 @@ from videosync.applying.indexwait import WaitResult, wait_indexed
 from videosync.applying.outcome import ApplyResult
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
+from videosync.errors import PathOutsideProject, PlanFileEdited
+from videosync.model import DEFAULT_GROUP
 from videosync.planning.fingerprints import check_fingerprints
-from videosync.planning.plan import Plan
+from videosync.planning.plan import Plan, action_difference
 from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.journal import Journal
 from videosync.state.lockfile import lockfile_path, save_lockfile
@@ -78,11 +83,21 @@ def apply(
 
     `confirm` sees the plan and says whether to go on (None: go on). Raises `LockHeld`
     when another run holds the lock, `StalePlan` for a saved plan whose inputs changed,
-    `PlanRefused` when a guard refuses the plan, `StateWriteFailed` when the journal or the
-    lockfile cannot be written (a full disk: the run stops, the next one converges).
+    `PlanFileEdited` for one whose actions are not those its manifest gives,
+    `PathOutsideProject` for a path that leads out of the manifest's folder when the work
+    starts, `PlanRefused` when a guard refuses the plan, `StateWriteFailed` when the journal
+    or the lockfile cannot be written (a full disk: the run stops, the next one converges).
+
+    A saved plan is computed again, with the --prune and --prune-default it was made with
+    (read back from its prune deletes) and every rail lifted: its rails were passed when it
+    was saved (`plan --out` saves no refused plan), and they only add problems, never
+    actions. The rail and prune arguments given here are not used with a `plan_file`.
     """
     key = require_api_key(api_key)
     saved = Plan.load(plan_file) if plan_file is not None else None
+    if saved is not None:
+        prune, prune_default = _prune_scope(saved)
+        allow_protected, max_delete, max_delete_percent, allow_empty = True, None, None, True
     manifest_path = manifest_path.absolute()
     root = manifest_path.parent
     lock_path = lockfile_path(manifest_path)
@@ -100,8 +115,11 @@ def apply(
         )
         plan = run.plan
         if saved is not None:
-            assert plan.fingerprints is not None
+            assert plan.fingerprints is not None and plan_file is not None
             check_fingerprints(saved.fingerprints, plan.fingerprints)
+            difference = action_difference(saved.actions, plan.actions)
+            if difference is not None:
+                raise PlanFileEdited(plan_file, difference)
             plan = saved
         plan.require_applicable()
         _save_recovered(run)
@@ -109,6 +127,9 @@ def apply(
             return ApplyRun(plan, None)
         if confirm is not None and not confirm(plan):
             return ApplyRun(plan, None, confirmed=False)
+        # Last, after the question (which may wait for minutes): a file swapped for a link
+        # while the person read the plan is not uploaded either.
+        _check_paths(plan, root)
         options = options or ApplyOptions(parallelism=parallelism)
         return asyncio.run(
             _execute(
@@ -123,6 +144,44 @@ def apply(
                 timeout=timeout,
             )
         )
+
+
+def _prune_scope(saved: Plan) -> tuple[bool, bool]:
+    """The --prune and --prune-default a saved plan was made with, as far as they shaped
+    its actions: whether it prunes, and whether it prunes in `default`."""
+    pruned = [a for a in saved.actions if a.resource == "video" and a.cause == "unmanaged"]
+    return bool(pruned), any(a.group_id == DEFAULT_GROUP for a in pruned)
+
+
+def _check_paths(plan: Plan, root: Path) -> None:
+    """Resolve each local path the plan uploads or records inside the manifest's folder
+    again, or raise `PathOutsideProject`: a normalised relative path, whose folders and
+    file, once links are followed, are inside the folder. (The manifest's loader checked
+    them when the plan was made; this is for what changed on disk since.) Unchanged
+    entries upload and record nothing, and are not looked at."""
+    real_root = os.path.realpath(root)
+    real_folders: dict[str, str] = {}
+    for action in plan.changes:
+        path = action.spec.source.path if action.spec is not None else None
+        if path is None:
+            continue
+        if path.startswith("/") or posixpath.normpath(path) != path or path.startswith(".."):
+            raise PathOutsideProject(path, root)
+        folder, _, name = path.rpartition("/")
+        try:
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = os.path.realpath(posixpath.join(real_root, folder))
+                real_folders[folder] = real_folder
+            real = f"{real_folder}/{name}"
+            if stat.S_ISLNK(os.lstat(real).st_mode):
+                real = os.path.realpath(real)
+        except OSError:
+            pass  # gone or unreadable since the plan: its upload fails on its own
+        except ValueError:  # a NUL character
+            raise PathOutsideProject(path, root) from None
+        if not real.startswith(real_root.rstrip("/") + "/"):
+            raise PathOutsideProject(path, root, real)
 
 
 def _save_recovered(run: PlanRun) -> None:

@@ -9,7 +9,7 @@ changed. It never holds the API key.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,7 @@ __all__ = [
     "Plan",
     "Step",
     "Summary",
+    "action_difference",
     "human_bytes",
     "short_id",
 ]
@@ -330,6 +331,54 @@ class Plan:
                 f"{path}: not a valid plan file {error}; run `videosync plan --out` again"
             )
         return cls.from_dict(data)
+
+
+def action_difference(saved: Sequence[Action], current: Sequence[Action]) -> str | None:
+    """How a plan file's actions (`saved`) differ from the same plan computed again from its
+    manifest and inputs (`current`), naming the first action that does; None when equal.
+
+    Same inputs and options give the same actions, so any difference is an edit: a source
+    path pointed elsewhere, a video_id swapped for another video's, an action added.
+    """
+    if tuple(saved) == tuple(current):
+        return None
+    now = {_identity(a): a for a in current}
+    for action in saved:
+        match = now.get(_identity(action))
+        if match is None:
+            return f"its action {_named(action)} is not one the manifest gives"
+        if match != action:
+            fields = _differing(action.to_json(), match.to_json())
+            verb = "differs" if len(fields) == 1 else "differ"
+            return (
+                f"its action {_named(action)} is not the one the manifest gives "
+                f"({', '.join(fields)} {verb})"
+            )
+    kept = {_identity(a) for a in saved}
+    for action in current:
+        if _identity(action) not in kept:
+            return f"the manifest gives the action {_named(action)}, which it lacks"
+    return "its actions are not in the order the manifest gives them"
+
+
+def _identity(action: Action) -> tuple[str, str, str, str | None]:
+    return (action.resource, action.kind, action.key, action.video_id)
+
+
+def _named(action: Action) -> str:
+    what = f"{action.kind} {'group ' if action.resource == 'group' else ''}{action.key}"
+    return repr(what)  # an edited key may hold anything: quoted, on one line
+
+
+def _differing(old: Any, new: Any, at: str = "") -> list[str]:
+    """The dotted paths (`spec.source.path`) at which two JSON values differ."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            path
+            for name in sorted(old.keys() | new.keys())
+            for path in _differing(old.get(name), new.get(name), f"{at}{name}.")
+        ]
+    return [at.rstrip(".")] if old != new else []
 
 
 def human_bytes(n: int) -> str:
