@@ -20,6 +20,7 @@ __all__ = [
     "ActionFailed",
     "ApiError",
     "AuthError",
+    "BadEndpoint",
     "ConnectionFailed",
     "DataDirBusy",
     "ExitCode",
@@ -447,6 +448,16 @@ class ConnectionFailed(ApiError):
         self.ambiguous = ambiguous
         if ambiguous:
             self.hint = "the request may have taken effect on the server; run again to reconcile"
+
+
+class BadEndpoint(ConnectionFailed):
+    """The API URL cannot work as given, and trying again would not help: its host name does
+    not exist, its server speaks no TLS, or its TLS certificate is not trusted. Never retried.
+    """
+
+    def __init__(self, message: str, *, call: str = "", hint: str) -> None:
+        super().__init__(message, call=call)
+        self.hint = hint
 
 
 # --- the table, for --help and the docs ----------------------------------------------------

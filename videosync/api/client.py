@@ -20,7 +20,10 @@ fails in httpx with an error that quotes it.
 from __future__ import annotations
 
 import logging
+import math
 import mimetypes
+import socket
+import ssl
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
@@ -41,7 +44,7 @@ from videosync.api.responses import (
     parse_upload,
     parse_videos,
 )
-from videosync.api.retry import RetryPolicy, call_with_retries, parse_retry_after
+from videosync.api.retry import RetryNotice, RetryPolicy, call_with_retries, parse_retry_after
 from videosync.api.routes import (
     DEFAULT_API_URL,
     DELETE_PATH,
@@ -55,6 +58,7 @@ from videosync.api.routes import (
 from videosync.api.uploadstream import Hasher, UploadStream
 from videosync.errors import (
     AuthError,
+    BadEndpoint,
     ConnectionFailed,
     InvalidApiKey,
     InvalidSetting,
@@ -110,14 +114,14 @@ class _ApiKeyAuth(httpx.Auth):
         return "_ApiKeyAuth(api_key=<hidden>)"
 
 
-def _describe(exc: httpx.HTTPError, timeout: float, events: Sequence[str]) -> str:
+def _describe(exc: httpx.HTTPError, timeout: float, events: Sequence[str], host: str) -> str:
     """A sentence for a failure that left us without an answer."""
     if any(e.endswith("send_request_body.failed") for e in events):
         return "the connection broke while sending the request"
     if isinstance(exc, httpx.ConnectTimeout):
         return f"could not connect within {timeout:g} s"
     if isinstance(exc, httpx.ConnectError):
-        return f"could not connect: {str(exc) or 'connection refused'}"
+        return f"could not connect: {_connect_failure(exc, host)[0]}"
     if isinstance(exc, httpx.PoolTimeout):
         return f"no free connection within {timeout:g} s"
     if isinstance(exc, httpx.TimeoutException):
@@ -127,6 +131,42 @@ def _describe(exc: httpx.HTTPError, timeout: float, events: Sequence[str]) -> st
     if isinstance(exc, httpx.WriteError):
         return "the connection broke while sending the request"
     return f"the connection failed: {str(exc) or type(exc).__name__}"
+
+
+_NO_SUCH_NAME = {socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)}
+
+
+def _connect_failure(exc: httpx.ConnectError, host: str) -> tuple[str, str | None]:
+    """Why no connection was made, from the OS's own error under httpx's; and, when trying
+    again cannot help (the name does not exist, TLS cannot work), what to check instead."""
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or cause.reason or "verification failed"
+            return (
+                f"the server's TLS certificate is not trusted ({why})",
+                "check --api-url; a proxy that intercepts TLS needs its certificate authority "
+                "trusted",
+            )
+        if isinstance(cause, ssl.SSLError) and cause.reason == "WRONG_VERSION_NUMBER":
+            return (
+                "the server does not speak TLS",
+                "check --api-url: does its server want http, not https?",
+            )
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in _NO_SUCH_NAME:
+                return (
+                    f"no host {host} (the name does not resolve)",
+                    "check the host name in --api-url",
+                )
+            said = (cause.strerror or str(cause)).lower()
+            return (f"the name {host} cannot be looked up for now ({said})", None)
+        if isinstance(cause, ConnectionRefusedError):
+            return ("connection refused", None)
+        cause = cause.__cause__ or cause.__context__
+    return (str(exc) or "connection refused", None)
 
 
 _CUT_OFF_HINT = (
@@ -159,9 +199,19 @@ class VisionClient:
         if not api_key:
             raise AuthError("no API key was given")
         check_api_key(api_key)
-        url = httpx.URL(base_url)
+        try:
+            url = httpx.URL(base_url)
+        except httpx.InvalidURL as exc:
+            said = str(exc)[:1].lower() + str(exc)[1:]
+            raise InvalidSetting(f"API URL {base_url!r} is not a valid URL ({said})") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise InvalidSetting(f"API URL {base_url!r} is not an http(s) URL")
+        if url.port is not None and not 0 < url.port < 65536:
+            raise InvalidSetting(
+                f"API URL {base_url!r} is not a valid URL (the port must be from 1 to 65535)"
+            )
+        self._host = url.host
+        self._retry_announced = False
         self.base_url = str(url).rstrip("/")
         self.retry = retry or RetryPolicy()
         self._timeout = timeout
@@ -389,13 +439,19 @@ class VisionClient:
                 reached = _may_have_reached_server(exc, events)
                 maybe_applied = maybe_applied or reached
                 self._log(method, path, f"{type(exc).__name__}", started)
+                if isinstance(exc, httpx.ConnectError):
+                    why, check = _connect_failure(exc, self._host)
+                    if check is not None:  # the URL is wrong: no retry can make it right
+                        raise BadEndpoint(
+                            f"could not connect: {self._scrub(why)}", call=call, hint=check
+                        ) from exc
                 # THE AMBIGUOUS CASE. The body was sent in full (httpcore traced
                 # `send_request_body.complete`) and no answer came: the server may have
                 # acted on it. For a call that changes something it is reported as
                 # ConnectionFailed(ambiguous=True); retry.py does not send a
                 # non-idempotent call (an upload, a group creation) again after it.
                 failed = ConnectionFailed(
-                    self._scrub(_describe(exc, self._timeout, events)),
+                    self._scrub(_describe(exc, self._timeout, events, self._host)),
                     call=call,
                     ambiguous=maybe_applied and not safe,
                 )
@@ -432,7 +488,30 @@ class VisionClient:
                 retry_after=parse_retry_after(response.headers.get("retry-after")),
             )
 
-        return await call_with_retries(self.retry, attempt, idempotent=idempotent)
+        return await call_with_retries(
+            self.retry, attempt, idempotent=idempotent, on_retry=self._announce_retry
+        )
+
+    def _announce_retry(self, notice: RetryNotice) -> None:
+        """Say at the first retry of a run what is retried and for how long at most (the
+        default verbosity shows warnings); later retries are only logged (`-v`)."""
+        if self._retry_announced:
+            return
+        self._retry_announced = True
+        exc = notice.error
+        if isinstance(exc, ConnectionFailed):
+            reason = exc.message.removeprefix("could not connect: ")
+            what = f"cannot reach {self.base_url}: {reason}"
+        else:
+            path = exc.call.partition(" ")[2]
+            what = f"{self.base_url}{path} answered HTTP {exc.status}: {exc.message}"
+        logger.warning(
+            "%s; retrying for up to %d s (attempt %d of %d)",
+            what,
+            math.ceil(notice.within),
+            notice.attempt,
+            notice.attempts,
+        )
 
     def _log(self, method: str, path: str, outcome: str, started: float) -> None:
         ms = (time.perf_counter() - started) * 1000

@@ -14,7 +14,12 @@ Which failures are retried (the client raises these `ApiError`s from each attemp
 - `ConnectionFailed` (refused, reset, timed out): always, unless the call is not
   idempotent and its body may have reached the server (`ambiguous`): sending an upload
   again could create a second video, so that failure goes straight back to the caller.
+- `BadEndpoint` (a host name that does not exist, a server that speaks no TLS, an untrusted
+  TLS certificate): never; the URL is wrong and waiting will not change that.
 - Everything else (400, 401, 403, 404, 409, 413, 422, malformed bodies): never.
+
+Each retry is logged at INFO; `on_retry` also gets a `RetryNotice` before each one, so the
+client can tell a person at the first retry what is retried and for how long at most.
 """
 
 from __future__ import annotations
@@ -38,9 +43,15 @@ from tenacity import (
 )
 from tenacity.wait import wait_base
 
-from videosync.errors import ApiError, ConnectionFailed, RateLimited, ServerError
+from videosync.errors import ApiError, BadEndpoint, ConnectionFailed, RateLimited, ServerError
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "call_with_retries", "parse_retry_after"]
+__all__ = [
+    "RETRY_STATUSES",
+    "RetryNotice",
+    "RetryPolicy",
+    "call_with_retries",
+    "parse_retry_after",
+]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """HTTP statuses that say "try again later"; every other error status is final."""
@@ -117,6 +128,8 @@ def _retryable(exc: BaseException, *, idempotent: bool) -> bool:
         return True
     if isinstance(exc, ServerError):
         return exc.status in RETRY_STATUSES
+    if isinstance(exc, BadEndpoint):
+        return False
     if isinstance(exc, ConnectionFailed):
         # The decision for uploads and other non-idempotent calls: once the body may have
         # reached the server, another attempt could apply the call twice (a duplicate
@@ -125,6 +138,36 @@ def _retryable(exc: BaseException, *, idempotent: bool) -> bool:
         # applier adopts the video whose metadata.source is the entry's key.
         return idempotent or not exc.ambiguous
     return False
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """A failed call about to be sent again: what failed, which attempt comes, and how long
+    the attempts left may take at most."""
+
+    error: ApiError
+    attempt: int
+    """The attempt about to be made: 2 at the first retry."""
+    attempts: int
+    """The most attempts the policy makes."""
+    within: float
+    """Seconds the attempts left may take, waits included: the longest backoff (jitter
+    included), each attempt taken to last as long as those so far, and never past the
+    policy's deadline."""
+
+
+def _within(policy: RetryPolicy, state: RetryCallState, exc: ApiError) -> float:
+    made = state.attempt_number
+    waits = state.upcoming_sleep
+    asked = exc.retry_after if isinstance(exc, RateLimited) else None
+    for n in range(made + 1, policy.attempts):
+        backoff = min(policy.initial * 2 ** (n - 1) + policy.jitter, policy.maximum)
+        waits += max(backoff, min(asked, policy.maximum)) if asked is not None else backoff
+    elapsed = state.seconds_since_start or 0.0
+    per_attempt = max(0.0, elapsed - state.idle_for) / made
+    total = waits + per_attempt * (policy.attempts - made)
+    # No retry starts past the deadline; the last one may still run its course.
+    return min(total, max(0.0, policy.deadline - elapsed) + per_attempt)
 
 
 def _log_retry(retry_state: RetryCallState) -> None:
@@ -140,17 +183,30 @@ def _log_retry(retry_state: RetryCallState) -> None:
 
 
 async def call_with_retries(
-    policy: RetryPolicy, attempt: Callable[[], Awaitable[_T]], *, idempotent: bool
+    policy: RetryPolicy,
+    attempt: Callable[[], Awaitable[_T]],
+    *,
+    idempotent: bool,
+    on_retry: Callable[[RetryNotice], None] | None = None,
 ) -> _T:
     """Await `attempt()` until it succeeds or fails in a way not worth retrying.
 
-    The last `ApiError` is raised unchanged, with `attempts` set to how many were made.
+    `on_retry` hears of each retry before its wait. The last `ApiError` is raised
+    unchanged, with `attempts` set to how many were made.
     """
+
+    def before_sleep(state: RetryCallState) -> None:
+        _log_retry(state)
+        exc = state.outcome.exception() if state.outcome else None
+        if on_retry is not None and isinstance(exc, ApiError):
+            within = _within(policy, state, exc)
+            on_retry(RetryNotice(exc, state.attempt_number + 1, policy.attempts, within))
+
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.deadline),
         wait=_BackoffOrRetryAfter(policy),
         retry=retry_if_exception(lambda exc: _retryable(exc, idempotent=idempotent)),
-        before_sleep=_log_retry,
+        before_sleep=before_sleep,
         reraise=True,
     )
     try:
