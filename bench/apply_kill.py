@@ -66,7 +66,7 @@ def main() -> None:
             inside += kill_at_random_instant(manifest, url, key, rng, window=window)
             if args.no_journal:
                 shutil.rmtree(workdir(folder))
-            done = videosync.apply(manifest, api_url=url, api_key=key)
+            done = videosync.apply(manifest, api_url=url, api_key=key, max_delete_percent=100)
             problems = [] if done.ok else [f"the recovering apply failed: {done.result}"]
             problems += convergence_problems(manifest, url, key)
             if journal_path(folder).exists():

@@ -127,6 +127,8 @@ def kill_at_random_instant(
             "--yes",
             "--parallelism",
             "2",
+            "--max-delete-percent",  # churn replaces most of a small catalog each round
+            "100",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -67,7 +67,13 @@ def clone(
         "media/lfs/*.mp4 filter=lfs diff=lfs merge=lfs -text\n", encoding="utf-8"
     )
     code, _, err = _run(
-        capsys, "-f", str(origin / "videosync.yaml"), "--api-url", emulator.url, "apply", "--yes"
+        capsys,
+        "-f",
+        str(origin / "videosync.yaml"),
+        "--api-url",
+        emulator.url,
+        "apply",
+        "--yes",
     )
     assert code == 0, err
     _git(origin, "init", "-q", lfs=lfs)
@@ -150,6 +156,8 @@ def test_a_modified_file_is_read_and_replaced(
         emulator.url,
         "plan",
         "--detailed-exitcode",
+        "--max-delete-percent",  # 2 of 3 replaced: an ordinary edit, not a rail test
+        "100",
     )
     assert code == 2
     assert "-/+ replace media/plain.mp4 " in out
