@@ -108,7 +108,7 @@ def check_fingerprints(saved: Fingerprints | None, current: Fingerprints) -> Non
     ]
     if changed:
         listed = changed[0] if len(changed) == 1 else f"{', '.join(changed[:-1])} and {changed[-1]}"
-        verb = "has" if len(changed) == 1 else "have"
+        verb = "have" if len(changed) > 1 or changed == ["the local files"] else "has"
         raise StalePlan(
             f"the saved plan is stale: {listed} {verb} changed since it was made; "
             "run `videosync plan --out` again and review the new plan"
