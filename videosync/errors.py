@@ -41,6 +41,7 @@ __all__ = [
     "PlanFileEdited",
     "PlanFileError",
     "PlanRefused",
+    "QueryWithheld",
     "RateLimited",
     "ServerError",
     "StalePlan",
@@ -430,6 +431,14 @@ class MalformedResponse(ApiError):
     """The server answered, but not with the JSON the API documents (e.g. a proxy's HTML)."""
 
     hint = "check --api-url: is it the Vision API, and is anything in between rewriting answers?"
+
+
+class QueryWithheld(ApiError):
+    """A `video_url` that lost its query string (`?…`) is not sent: videosync records no URL's
+    query string, so a saved plan holds the URL without it, and the server could not fetch it.
+    """
+
+    hint = "apply without a plan file: `videosync apply` reads the whole URL from the manifest"
 
 
 class ConnectionFailed(ApiError):

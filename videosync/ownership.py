@@ -5,6 +5,12 @@ server keeps as `metadata.source` (`api/NOTES.md`). An unrecorded remote video i
 an upload of an entry only when its source is the entry's key *and* its name, group and
 start are those the upload sent, and its indexing did not fail: never on name alone.
 
+A URL is keyed, recorded and shown without its query string (`url_identity`): a presigned
+URL's query holds its signature, a secret that also changes each time the URL is signed.
+The whole URL is still what the server fetches and keeps as the source, so a source is
+compared with its query string withheld too; `SignedUrl` carries the whole URL from the
+manifest to the upload, and nothing records or prints it.
+
 A managed group carries a marker the server keeps: the reserved key `videosync` in its
 metadata, whose value is the group's key under the manifest's `groups:` (its *ref*). The
 marker is added to what is sent and taken out of what is compared or shown, so it is never
@@ -21,12 +27,13 @@ values in, values out.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, SupportsIndex
 
 from videosync.model import RemoteGroup, RemoteVideo, VideoSpec, start_to_ms
 
 __all__ = [
     "GROUP_MARKER",
+    "SignedUrl",
     "canonical",
     "is_upload_of",
     "marked_groups",
@@ -35,17 +42,59 @@ __all__ = [
     "unmarked_metadata",
     "unrecorded_namesakes",
     "unrecorded_uploads",
+    "url_identity",
 ]
 
 GROUP_MARKER = "videosync"
 """The reserved metadata key of a managed group: its value is the group's ref."""
 
 
+_WITHHELD = "…"
+"""What a URL's query string is replaced with wherever videosync keeps or shows the URL."""
+
+
+def url_identity(url: str) -> str:
+    """An http(s) URL as videosync keys, records and shows it: its query string (and what
+    follows it) replaced by `?…`, so `https://cdn/a.mp4?expires=…&signature=…` is
+    `https://cdn/a.mp4?…` however often it is signed again. Anything else (a URL without
+    a query string, a file's key) is returned as it is.
+    """
+    if not url[:8].lower().startswith(("http://", "https://")):
+        return url
+    before_fragment = url.partition("#")[0]
+    address, _, query = before_fragment.partition("?")
+    if not query:
+        return url
+    return f"{address}?{_WITHHELD}"
+
+
+class SignedUrl(str):
+    """A URL with a query string, as a manifest entry's `url`: as a string it is its
+    `url_identity` (what the lockfile and plans record, what is shown and compared), and
+    `full` is the whole URL, which only the API client reads, to send as `video_url`.
+
+    Like `content.digest.ContentDigest`, it rides along as the string the rest of videosync
+    passes around, keeps, and writes; a copy keeps `full` too.
+    """
+
+    full: str
+
+    def __new__(cls, url: str) -> SignedUrl:
+        self = super().__new__(cls, url_identity(url))
+        self.full = url
+        return self
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[type[SignedUrl], tuple[str]]:
+        return (SignedUrl, (self.full,))
+
+
 def is_upload_of(video: RemoteVideo, key: str, spec: VideoSpec) -> bool:
     """Whether `video` is an upload of entry `key` sent with `spec` (its group resolved)."""
     start_ms = start_to_ms(spec.start) if spec.start else None
+    # A URL entry's source is the URL as sent: its query string is no part of the key.
+    source = url_identity(video.source) if video.source is not None else None
     return (
-        video.source == key
+        source == key
         and video.indexing_status != "failed"
         and video.name == spec.name
         and spec.group_id is not None

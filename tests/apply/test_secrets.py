@@ -11,16 +11,25 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.apply.conftest import child_env, command
+from tests.apply.conftest import child_env, command, run
+from tests.conftest import API_KEY
+from videosync.api.sync import SyncVisionClient
+from videosync.emulator import RunningEmulator
+from videosync.state.lockfile import load_lockfile, lockfile_path
 
 VERBOSITIES = (("-q",), (), ("-v",), ("-vv",))
 """Every level of output: errors only, the default, with tracebacks, with debug lines."""
+
+FORMATS = ((), ("--format", "markdown"), ("--json",))
+"""Every format of a plan: text, a pull-request comment, JSON."""
 
 CORE = "vs-secret-8f3k2Q"
 """The part of each test key that must never be seen, in whatever form it is escaped."""
@@ -146,3 +155,122 @@ def test_a_server_echoing_the_key_gets_it_printed_at_no_verbosity(
     assert "GET /videos/groups" in server.requests  # the key did reach the server
     for text in seen:
         assert CORE not in text
+
+
+def _signed_url(emulator: RunningEmulator, video_id: str) -> str:
+    """A fresh download URL of `video_id`, signed by the emulator (`?expires=…&signature=…`)."""
+    answer = httpx.post(
+        f"{emulator.url}/videos/get", json={"video_ids": [video_id]}, headers={"X-Api-Key": API_KEY}
+    )
+    url: str = answer.json()["results"][0]["url"]
+    assert "signature=" in url
+    return url
+
+
+def _stored(emulator: RunningEmulator) -> list[tuple[str, str, str]]:
+    """(video_id, metadata.source, status) of each video, as the server stores them."""
+    answer = httpx.post(f"{emulator.url}/videos/get", json={}, headers={"X-Api-Key": API_KEY})
+    return [
+        (v["video_id"], v["metadata"]["source"], v["indexing_status"])
+        for v in answer.json()["results"]
+    ]
+
+
+def _written(folder: Path) -> dict[str, str]:
+    """Every file videosync wrote in `folder` (lockfile, plan files, .videosync/) by path,
+    as text: each but the manifest."""
+    files = [f for f in folder.rglob("*") if f.is_file() and f.name != "videosync.yaml"]
+    return {f.relative_to(folder).as_posix(): f.read_text("utf-8", "replace") for f in files}
+
+
+@pytest.mark.slow
+def test_a_presigned_url_is_sent_whole_and_its_query_string_is_in_no_output_or_file(
+    tmp_path: Path, emulator: RunningEmulator, sample_video: Path
+) -> None:
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        source = client.upload_file(sample_video, name="source", filename="elsewhere.mp4")
+    signed = _signed_url(emulator, source.video_id)
+    base, query = signed.split("?")
+    key = f"{base}?…"
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    manifest = folder / "videosync.yaml"
+    manifest.write_text(f"version: 1\nvideos:\n  - url: '{signed}'\n    name: Remote clip\n")
+
+    def videosync(*args: str) -> subprocess.CompletedProcess[str]:
+        done = _videosync(manifest, emulator.url, API_KEY, *args)
+        seen.extend([done.stdout, done.stderr])
+        return done
+
+    seen: list[str] = []
+    for verbosity in VERBOSITIES:
+        assert f"+ create {key}\n" in videosync(*verbosity, "plan").stdout
+    assert f"| `{key}` |" in videosync("plan", "--format", "markdown").stdout
+    assert json.loads(videosync("plan", "--json").stdout)["actions"][0]["key"] == key
+    assert videosync("-vv", "plan", "--out", str(folder / "plan.json")).returncode == 0
+    done = videosync("-vv", "apply", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert f"+ created {key}" in done.stdout
+    assert "DEBUG" in done.stderr
+    emulator.wait_for_downloads()
+
+    # The server was sent the whole URL: it stored it, and the signature let it download.
+    video_id = load_lockfile(lockfile_path(manifest)).videos[key].video_id
+    assert (video_id, signed, "indexed") in _stored(emulator)
+
+    # Signed again (a later expiry, a new signature): the same entry, nothing to do.
+    time.sleep(1.1)
+    again = _signed_url(emulator, source.video_id)
+    assert again != signed and again.split("?")[0] == base
+    manifest.write_text(f"version: 1\nvideos:\n  - url: '{again}'\n    name: Remote clip\n")
+    for verbosity in VERBOSITIES:
+        done = videosync(*verbosity, "plan", "--detailed-exitcode")
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = videosync("-v", "status")
+    assert done.returncode == 0, done.stderr
+
+    # The lockfile lost: the server's copy is recognised by its source, query string aside.
+    lockfile_path(manifest).unlink()
+    assert f"~ adopt {key}" in videosync("plan").stdout
+    done = videosync("-vv", "apply", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert load_lockfile(lockfile_path(manifest)).videos[key].video_id == video_id
+    assert len(_stored(emulator)) == 2  # the source and the one upload: nothing sent twice
+
+    written = _written(folder)
+    assert {"videosync.lock", "plan.json"} <= written.keys()
+    assert all("Remote clip" in written[name] for name in ("videosync.lock", "plan.json"))
+    for text in seen + list(written.values()):
+        for secret in (query, again.split("?")[1], "signature=", "expires=", API_KEY):
+            assert secret not in text
+
+
+def test_a_lockfile_from_before_shows_its_keys_without_their_query_string(
+    tmp_path: Path,
+    emulator: RunningEmulator,
+    sample_video: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REKA_API_KEY", API_KEY)
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        source = client.upload_file(sample_video, name="source", filename="elsewhere.mp4")
+    signed = _signed_url(emulator, source.video_id)
+    base, query = signed.split("?")
+    manifest = tmp_path / "videosync.yaml"
+    manifest.write_text(f"version: 1\nvideos:\n  - url: '{signed}'\n    name: Remote clip\n")
+    args = ("-f", str(manifest), "--api-url", emulator.url)
+    assert run(capsys, *args, "apply", "--yes")[0] == 0
+    # As videosync recorded a URL entry before: keyed and sourced by the whole URL.
+    lock = json.loads(lockfile_path(manifest).read_text())
+    (entry,) = lock["videos"].values()
+    entry["source"]["url"] = signed
+    lock["videos"] = {signed: entry}
+    lockfile_path(manifest).write_text(json.dumps(lock, indent=2, sort_keys=True) + "\n")
+    manifest.write_text("version: 1\nvideos: []\n")
+
+    outputs = [run(capsys, *args, "plan", "--allow-empty", *fmt) for fmt in FORMATS]
+    assert f"- delete {base}?…  (video " in outputs[0][1]
+    for code, out, err in outputs:
+        assert code == 0, err
+        assert query not in out + err

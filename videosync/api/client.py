@@ -15,6 +15,11 @@ hides it; it is never logged (log lines carry method, path, status and time), an
 server message that echoes it is scrubbed before it becomes an exception message. A key
 that cannot be a header value is refused before any request (`check_api_key`): sent, it
 fails in httpx with an error that quotes it.
+
+A URL's query string (a presigned URL's signature) goes to the server and nowhere else: a
+`video_url` is sent whole (`ownership.SignedUrl.full`), and the sources the server lists
+come back with their query string withheld (`ownership.url_identity`), as videosync keys
+and records them.
 """
 
 from __future__ import annotations
@@ -65,8 +70,10 @@ from videosync.errors import (
     LocalFileError,
     MalformedResponse,
     NotFound,
+    QueryWithheld,
 )
 from videosync.model import RemoteGroup, RemoteVideo
+from videosync.ownership import SignedUrl, url_identity
 from videosync.version import __version__
 
 __all__ = ["DEFAULT_API_URL", "RetryPolicy", "UploadResult", "VisionClient", "check_api_key"]
@@ -249,7 +256,7 @@ class VisionClient:
         """Every video of this key, in one call (the API documents no pagination)."""
         call = f"POST {GET_PATH}"
         data = await self._call("POST", GET_PATH, json={}, idempotent=True, safe=True)
-        return parse_videos(data, call=call)
+        return _sources_withheld(parse_videos(data, call=call))
 
     async def get_videos(
         self, video_ids: Sequence[str], *, batch_size: int = 100
@@ -261,7 +268,7 @@ class VisionClient:
                 "POST", GET_PATH, json={"video_ids": batch}, idempotent=True, safe=True
             )
             found += parse_videos(data, call=f"POST {GET_PATH}")
-        return found
+        return _sources_withheld(found)
 
     async def upload_file(
         self,
@@ -311,7 +318,19 @@ class VisionClient:
         start: datetime | None = None,
         group_id: str | None = None,
     ) -> UploadResult:
-        """Ask the server to fetch `url` as a new video (kept as its `metadata.source`)."""
+        """Ask the server to fetch `url` as a new video (kept as its `metadata.source`).
+
+        A `SignedUrl` is sent whole (`full`). A URL whose query string was withheld (`?…`,
+        as a saved plan holds it) cannot be sent: `QueryWithheld`, before any request.
+        """
+        if isinstance(url, SignedUrl):
+            url = url.full
+        elif url.endswith("?…") and url_identity(url) == url:
+            raise QueryWithheld(
+                "not sent: the saved plan holds this URL without its query string (videosync "
+                "keeps none anywhere), which the server needs to fetch it",
+                call=f"POST {UPLOAD_PATH}",
+            )
         fields = upload_fields(
             name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
         )
@@ -519,6 +538,15 @@ class VisionClient:
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._api_key, "<api key>")
+
+
+def _sources_withheld(videos: list[RemoteVideo]) -> list[RemoteVideo]:
+    """The videos with each URL source's query string withheld, as videosync keys URLs."""
+    withheld = []
+    for video in videos:
+        source = url_identity(video.source) if video.source is not None else None
+        withheld.append(video if source == video.source else replace(video, source=source))
+    return withheld
 
 
 def _may_have_reached_server(exc: httpx.HTTPError, events: Sequence[str]) -> bool:

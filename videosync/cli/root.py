@@ -23,6 +23,7 @@ import click
 
 from videosync.api.routes import DEFAULT_API_URL
 from videosync.errors import ExitCode, InvalidApiKey, VideosyncError, exit_code_lines
+from videosync.planning.render import redact_urls
 from videosync.version import __version__
 from videosync.workdir import local_data_dir, make_cache_dir
 
@@ -118,8 +119,10 @@ _CREDENTIAL_HEADER = re.compile(
 
 class _Redactor:
     """Takes secrets out of a text: each API key set in the environment, in every form it
-    may be printed in (as is, trimmed, escaped as a Python or JSON string or as bytes), and
-    the value of any credential header (`X-Api-Key`, `Authorization`) whatever it holds."""
+    may be printed in (as is, trimmed, escaped as a Python or JSON string or as bytes), the
+    value of any credential header (`X-Api-Key`, `Authorization`) whatever it holds, and
+    the query string of any URL (a presigned URL's signature, in an error the embedded
+    emulator or httpx logs)."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         forms: set[str] = set()
@@ -138,7 +141,7 @@ class _Redactor:
     def __call__(self, text: str) -> str:
         for form in self._forms:
             text = text.replace(form, "<api key>")
-        return _CREDENTIAL_HEADER.sub(r"\1\2<hidden>", text)
+        return redact_urls(_CREDENTIAL_HEADER.sub(r"\1\2<hidden>", text))
 
 
 def _redactor() -> _Redactor:

@@ -22,7 +22,7 @@ from videosync.manifest.files import FileProblem, LocalFiles
 from videosync.manifest.schema import check_schema, format_path, suggest
 from videosync.manifest.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
 from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
-from videosync.ownership import GROUP_MARKER, marked_metadata
+from videosync.ownership import GROUP_MARKER, SignedUrl, marked_metadata, url_identity
 
 __all__ = [
     "MANIFEST_NAME",
@@ -299,7 +299,8 @@ class _Resolver:
         given_id = entry.get("id")
         try:
             if "url" in entry:
-                return [(given_id or entry["url"], None, entry["url"])]
+                url = _entry_url(entry["url"])
+                return [(given_id or str(url), None, url)]
             if "path" in entry:
                 key, file = self.files.resolve(entry["path"])
                 return [(given_id or key, file, None)]
@@ -370,7 +371,15 @@ class _Resolver:
         )
 
 
+def _entry_url(url: str) -> str:
+    """An entry's URL as videosync keys, records and shows it: without its query string,
+    which holds a presigned URL's signature and changes each time it is signed again
+    (`ownership.url_identity`). The whole URL rides along to the upload (`SignedUrl`)."""
+    return SignedUrl(url) if url_identity(url) != url else url
+
+
 def _url_name(url: str) -> str:
-    """A URL's last path segment (what the API names a nameless URL upload), else the URL."""
+    """A URL's last path segment (what the API names a nameless URL upload), else the URL
+    (without its query string)."""
     segment = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
-    return segment or url
+    return segment or url_identity(url)

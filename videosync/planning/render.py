@@ -8,20 +8,27 @@ characters: `render_markdown` never returns more than `MARKDOWN_LIMIT`. Past it,
 table, the problems and the destructive actions (delete, replace) stay in full and the rest
 is folded into counts; if even the destructive ones do not fit, as many as fit are listed
 and the note says how many are not.
+
+No format shows a URL's query string (a presigned URL's signature): keys and sources hold
+none (`ownership.url_identity`), and what a lockfile from before that still records is
+withheld here as it is shown (`redact_urls`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from videosync.ownership import url_identity
 from videosync.planning.plan import Action, Change, Plan, Summary, human_bytes, short_id
 
 __all__ = [
     "FORMATS",
     "MARKDOWN_LIMIT",
+    "redact_urls",
     "render",
     "render_json",
     "render_markdown",
@@ -47,6 +54,13 @@ _STYLE: dict[str, tuple[str, str, str]] = {
 }
 
 _DESTRUCTIVE = ("delete", "replace")
+
+_URL = re.compile(r"(?i)https?://[^\s\"'`<>]+")
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the query string of each http(s) URL in it withheld (`?…`)."""
+    return _URL.sub(lambda match: url_identity(match.group()), text)
 
 
 def _paint(text: str, code: str, color: bool) -> str:
@@ -162,12 +176,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.problems:
         out += ["", _paint("This plan cannot be applied:", "1;31", color)]
         out += [f"  - {problem}" for problem in plan.problems]
-    return "\n".join(out) + "\n"
+    return redact_urls("\n".join(out) + "\n")
 
 
 def render_json(plan: Plan) -> str:
     """The plan as JSON (`schemas/plan.schema.json`), byte-identical for the same plan."""
-    return plan.to_json()
+    return redact_urls(plan.to_json())
 
 
 def _cell(text: str) -> str:
@@ -239,6 +253,11 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
     Never longer than `limit` characters (module docstring): what is left out is counted.
     """
+    # Withholding a query string never lengthens the text: the limit still holds.
+    return redact_urls(_markdown(plan, limit))
+
+
+def _markdown(plan: Plan, limit: int) -> str:
     head, tail = _md_head(plan), _md_tail(plan)
     changes = plan.changes
     if not changes:
