@@ -60,7 +60,10 @@ def test_out_of_range_values_are_refused(bad: str) -> None:
     result = _videosync("emulator", "--open", bad)
 
     assert result.returncode == 3
-    assert "Invalid value" in result.stderr
+    # One line, as every usage error: what is wrong, and where the options are.
+    assert result.stderr.startswith("error: invalid value for '--")
+    assert result.stderr.endswith("; see 'videosync emulator --help'\n")
+    assert result.stderr.count("\n") == 1
 
 
 def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import click
 if TYPE_CHECKING:
     from videosync.planning.plan import Plan
 
-from videosync.cli.plan import prune_options, rail_options, use_color
+from videosync.cli.plan import plan_command, prune_options, rail_options, use_color
 from videosync.cli.root import (
     Settings,
     api_endpoint,
@@ -31,7 +31,19 @@ from videosync.errors import ExitCode, PlanRefused, UsageError
 @click.argument(
     "planfile", type=click.Path(dir_okay=False, path_type=Path), required=False, default=None
 )
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking (for CI).")
+@click.option(
+    "--yes",
+    "-y",
+    "--auto-approve",
+    "yes",
+    is_flag=True,
+    help="Apply without asking (for CI); --auto-approve is Terraform's spelling of it.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Plan only, change nothing: the same as `videosync plan` with these options.",
+)
 @click.option(
     "--parallelism",
     type=click.IntRange(1, 64),
@@ -76,6 +88,7 @@ def apply_command(
     api_url: str | None,
     planfile: Path | None,
     yes: bool,
+    dry_run: bool,
     parallelism: int,
     wait: bool,
     timeout: float,
@@ -108,6 +121,22 @@ def apply_command(
     from videosync.commands.apply import apply
     from videosync.planning.render import render
 
+    if dry_run:  # kubectl's and others' spelling of "show me, change nothing": plan
+        if planfile is not None:
+            raise UsageError("--dry-run plans from the manifest: give it without PLANFILE")
+        return int(
+            click.get_current_context().invoke(
+                plan_command,
+                manifest=manifest,
+                api_url=api_url,
+                prune=prune,
+                prune_default=prune_default,
+                allow_protected=allow_protected,
+                max_delete=max_delete,
+                max_delete_percent=max_delete_percent,
+                allow_empty=allow_empty,
+            )
+        )
     if planfile is None and not yes and not sys.stdin.isatty():
         raise UsageError(
             "apply needs confirmation and there is no terminal to ask: review "

@@ -108,6 +108,12 @@ def prune_options(command: Any) -> Any:
     is_flag=True,
     help="Exit 2 when the plan has changes, 0 when it has none (for CI).",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    expose_value=False,
+    help="Accepted for habit: plan never changes anything.",
+)
 @prune_options
 @rail_options
 @click.pass_obj

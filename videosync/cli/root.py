@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from videosync.api.routes import DEFAULT_API_URL
+from videosync.cli.usage import usage_error_line
 from videosync.errors import ExitCode, InvalidApiKey, VideosyncError, exit_code_lines
 from videosync.planning.render import redact_urls
 from videosync.version import __version__
@@ -177,14 +178,15 @@ class _RedactingFilter(logging.Filter):
 _REDACTING_FILTER = _RedactingFilter()
 
 
-def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING
+def _log_level(verbosity: int) -> int:
     if verbosity > 0:
-        level = logging.INFO if verbosity == 1 else logging.DEBUG
-    elif verbosity < 0:
-        level = logging.ERROR
+        return logging.INFO if verbosity == 1 else logging.DEBUG
+    return logging.ERROR if verbosity < 0 else logging.WARNING
+
+
+def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=_log_level(verbosity), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # On every handler of the root logger (each line of every logger goes through one), not
     # on loggers: a logger's filter does not see the lines of the loggers below it.
@@ -245,6 +247,40 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
     )
 
 
+def _verbosity_after_command(ctx: click.Context, param: click.Parameter, count: int) -> None:
+    """`-v`/`-q` after the command count as they do before it."""
+    settings = ctx.find_object(Settings)
+    if not count or settings is None:
+        return
+    settings.verbosity += count if param.name == "verbose" else -count
+    logging.getLogger().setLevel(_log_level(settings.verbosity))
+
+
+class _Command(click.Command):
+    """A command that also takes the global `-v` and `-q` after its name (`plan -v`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += [
+            click.Option(
+                ["-v", "--verbose"],
+                count=True,
+                expose_value=False,
+                callback=_verbosity_after_command,
+                help="More output (as before the command); -v also shows tracebacks.",
+            ),
+            click.Option(
+                ["-q", "--quiet"],
+                count=True,
+                expose_value=False,
+                callback=_verbosity_after_command,
+                help="Less output: errors only (as before the command).",
+            ),
+        ]
+
+
+cli.command_class = _Command
+
 # Commands: each is a thin wrapper over the library, grouped by concept below.
 
 
@@ -267,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(usage_error_line(exc), err=True)
         sys.exit(ExitCode.BAD_INPUT)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
