@@ -274,3 +274,23 @@ def test_a_lockfile_from_before_shows_its_keys_without_their_query_string(
     for code, out, err in outputs:
         assert code == 0, err
         assert query not in out + err
+
+
+def test_a_saved_plan_of_a_presigned_url_applies_and_sends_the_whole_url(
+    tmp_path: Path, emulator: RunningEmulator, sample_video: Path
+) -> None:
+    with SyncVisionClient(emulator.url, API_KEY) as client:
+        source = client.upload_file(sample_video, name="source", filename="elsewhere.mp4")
+    signed = _signed_url(emulator, source.video_id)
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    manifest = folder / "videosync.yaml"
+    manifest.write_text(f"version: 1\nvideos:\n  - url: '{signed}'\n    name: Remote clip\n")
+    saved = folder / "plan.json"
+    assert _videosync(manifest, emulator.url, API_KEY, "plan", "--out", str(saved)).returncode == 0
+    assert signed.split("?")[1] not in saved.read_text(encoding="utf-8")
+    done = _videosync(manifest, emulator.url, API_KEY, "apply", str(saved))
+    assert done.returncode == 0, done.stdout + done.stderr
+    video_id = load_lockfile(lockfile_path(manifest)).videos[f"{signed.split('?')[0]}?…"].video_id
+    emulator.wait_for_downloads()
+    assert (video_id, signed, "indexed") in _stored(emulator)

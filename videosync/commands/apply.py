@@ -16,7 +16,7 @@ import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.api.client import VisionClient
@@ -120,7 +120,9 @@ def apply(
             difference = action_difference(saved.actions, plan.actions)
             if difference is not None:
                 raise PlanFileEdited(plan_file, difference)
-            plan = saved
+            # The saved plan's actions, as computed again: the same, but with what a plan
+            # file never holds (a signed URL's query string, which the server needs).
+            plan = replace(plan, problems=saved.problems)
         plan.require_applicable()
         _save_recovered(run)
         if not plan.has_changes:
