@@ -40,6 +40,7 @@ def test_an_empty_manifest_is_refused_until_allow_empty(
     code, out, err = _cli(capsys, manifest, emulator.url, "plan")
     assert (code, err) == (5, refusal)
     assert "Plan: 0 to create, 0 to replace, 3 to delete" in out  # still shown
+    assert "the manifest resolves to 0 videos" not in out  # said once, in the error line
     code, _, err = _cli(capsys, manifest, emulator.url, "apply", "--yes")
     assert (code, err) == (5, refusal)
     assert len(remote_videos(emulator)) == 3

@@ -198,7 +198,9 @@ def _show_refused(quiet: bool) -> Iterator[None]:
         yield
     except PlanRefused as exc:
         if exc.plan is not None and not quiet:
-            click.echo(render(exc.plan, "text", color=use_color("text")), nl=False)
+            # why it is refused is the error line that follows
+            text = render(exc.plan, "text", color=use_color("text"), problems=False)
+            click.echo(text, nl=False)
         raise
 
 

@@ -165,7 +165,8 @@ def plan_command(
             allow_empty=allow_empty,
         )
     fmt = "json" if as_json else fmt
-    click.echo(render(run.plan, fmt, color=use_color(fmt)), nl=False)
+    # A refused plan's problems are the error line that follows the text (said once).
+    click.echo(render(run.plan, fmt, color=use_color(fmt), problems=False), nl=False)
     run.plan.require_applicable()
     if out is not None:
         run.plan.save(out)

@@ -152,8 +152,12 @@ def _details(action: Action) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """The plan as a person reads it in a terminal; ends with one summary line."""
+def render_text(plan: Plan, *, color: bool = False, problems: bool = True) -> str:
+    """The plan as a person reads it in a terminal; ends with one summary line.
+
+    `problems=False` leaves out why it cannot be applied: for the command line, whose
+    error line says it right after (once, not twice).
+    """
     out: list[str] = []
     changes = plan.changes
     if changes:
@@ -173,7 +177,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             f"{plan.unmanaged} remote video{'s' if plan.unmanaged != 1 else ''} not managed by "
             "videosync left alone (--prune deletes those in the groups the manifest uses)."
         )
-    if plan.problems:
+    if plan.problems and problems:
         out += ["", _paint("This plan cannot be applied:", "1;31", color)]
         out += [f"  - {problem}" for problem in plan.problems]
     return redact_urls("\n".join(out) + "\n")
@@ -320,10 +324,10 @@ def _fitted(plan: Plan, head: list[str], tail: list[str], limit: int) -> str:
     return text
 
 
-def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
-    """The plan in one of `FORMATS`."""
+def render(plan: Plan, fmt: str, *, color: bool = False, problems: bool = True) -> str:
+    """The plan in one of `FORMATS` (`problems`: see `render_text`; the others keep them)."""
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
         return render_markdown(plan)
-    return render_text(plan, color=color)
+    return render_text(plan, color=color, problems=problems)
