@@ -94,7 +94,7 @@ def test_the_first_retry_is_shown_at_the_default_verbosity_with_its_horizon(
     assert found["attempts"] == "6"
     # 0.5 + 1 + 2 + 4 + 8 s of backoff and up to 0.5 s of jitter each: about 18 s.
     assert 15 <= int(found["seconds"]) <= 19
-    assert line.startswith("WARNING videosync.api.client: ")
+    assert line.startswith("warning: cannot reach ")  # as the error line reads, no module
     assert shown_after < 5
 
 

@@ -178,6 +178,20 @@ class _RedactingFilter(logging.Filter):
 _REDACTING_FILTER = _RedactingFilter()
 
 
+_PLAIN_LINE = "%(levelname_lower)s: %(message)s"
+
+
+class _LowerLevel(logging.Filter):
+    """Gives each record `levelname_lower` (`warning`), for the plain line format."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelname_lower = record.levelname.lower()
+        return True
+
+
+_LOWER_LEVEL = _LowerLevel()
+
+
 def _log_level(verbosity: int) -> int:
     if verbosity > 0:
         return logging.INFO if verbosity == 1 else logging.DEBUG
@@ -185,14 +199,16 @@ def _log_level(verbosity: int) -> int:
 
 
 def _configure_logging(verbosity: int) -> None:
-    logging.basicConfig(
-        level=_log_level(verbosity), format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    # By default a warning reads as the error line does (`warning: …`); -v and -vv, for
+    # looking into a run, name the level and the module of every line.
+    line = "%(levelname)s %(name)s: %(message)s" if verbosity > 0 else _PLAIN_LINE
+    logging.basicConfig(level=_log_level(verbosity), format=line, stream=sys.stderr)
     # On every handler of the root logger (each line of every logger goes through one), not
     # on loggers: a logger's filter does not see the lines of the loggers below it.
     _REDACTING_FILTER.redact = _redactor()
     for handler in logging.getLogger().handlers:
         handler.addFilter(_REDACTING_FILTER)
+        handler.addFilter(_LOWER_LEVEL)
 
 
 @click.group(
