@@ -198,10 +198,14 @@ def _log_level(verbosity: int) -> int:
     return logging.ERROR if verbosity < 0 else logging.WARNING
 
 
-def _configure_logging(verbosity: int) -> None:
+def _log_line(verbosity: int) -> str:
     # By default a warning reads as the error line does (`warning: …`); -v and -vv, for
     # looking into a run, name the level and the module of every line.
-    line = "%(levelname)s %(name)s: %(message)s" if verbosity > 0 else _PLAIN_LINE
+    return "%(levelname)s %(name)s: %(message)s" if verbosity > 0 else _PLAIN_LINE
+
+
+def _configure_logging(verbosity: int) -> None:
+    line = _log_line(verbosity)
     logging.basicConfig(level=_log_level(verbosity), format=line, stream=sys.stderr)
     # On every handler of the root logger (each line of every logger goes through one), not
     # on loggers: a logger's filter does not see the lines of the loggers below it.
@@ -269,7 +273,11 @@ def _verbosity_after_command(ctx: click.Context, param: click.Parameter, count: 
     if not count or settings is None:
         return
     settings.verbosity += count if param.name == "verbose" else -count
-    logging.getLogger().setLevel(_log_level(settings.verbosity))
+    root = logging.getLogger()
+    root.setLevel(_log_level(settings.verbosity))
+    for handler in root.handlers:
+        if _REDACTING_FILTER in handler.filters:  # the handler _configure_logging set up
+            handler.setFormatter(logging.Formatter(_log_line(settings.verbosity)))
 
 
 class _Command(click.Command):
