@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from videosync.commands.apply import ApplyRun, apply
     from videosync.commands.plan import PlanRun
     from videosync.commands.plan import make_plan as plan
+    from videosync.commands.remote import RemoteListing
+    from videosync.commands.remote import remote_listing as remote
     from videosync.commands.status import Status, status
     from videosync.commands.validate import Validation, validate
     from videosync.emulator.local import local_endpoint
@@ -36,6 +38,7 @@ __all__ = [
     "ExitCode",
     "Plan",
     "PlanRun",
+    "RemoteListing",
     "Status",
     "Validation",
     "VideosyncError",
@@ -43,6 +46,7 @@ __all__ = [
     "apply",
     "local_endpoint",
     "plan",
+    "remote",
     "status",
     "validate",
 ]
@@ -52,11 +56,13 @@ _LAZY: dict[str, tuple[str, str]] = {
     "ApplyRun": ("videosync.commands.apply", "ApplyRun"),
     "Plan": ("videosync.planning.plan", "Plan"),
     "PlanRun": ("videosync.commands.plan", "PlanRun"),
+    "RemoteListing": ("videosync.commands.remote", "RemoteListing"),
     "Status": ("videosync.commands.status", "Status"),
     "Validation": ("videosync.commands.validate", "Validation"),
     "apply": ("videosync.commands.apply", "apply"),
     "local_endpoint": ("videosync.emulator.local", "local_endpoint"),
     "plan": ("videosync.commands.plan", "make_plan"),
+    "remote": ("videosync.commands.remote", "remote_listing"),
     "status": ("videosync.commands.status", "status"),
     "validate": ("videosync.commands.validate", "validate"),
 }

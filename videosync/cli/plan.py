@@ -1,4 +1,4 @@
-"""`videosync plan` and `videosync status`: what would change, and what is."""
+"""`videosync plan`, `status` and `remote`: what would change, and what is."""
 
 from __future__ import annotations
 
@@ -179,18 +179,58 @@ def plan_command(
 @manifest_override
 @api_url_override
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when a video drifts or an entry is not uploaded yet, 0 when none (for CI).",
+)
 @click.pass_obj
 def status_command(
-    settings: Settings, *, manifest: Path | None, api_url: str | None, as_json: bool
-) -> None:
+    settings: Settings,
+    *,
+    manifest: Path | None,
+    api_url: str | None,
+    as_json: bool,
+    detailed_exitcode: bool,
+) -> int:
     """Show each managed video: its video_id, remote indexing status and drift.
 
     Drift is ok, missing (gone remotely), failed (indexing failed), changed (the manifest
     or the file differs from what was uploaded), removed (no longer in the manifest) or
     moved (the next apply records it under its new key).
+
+    With --detailed-exitcode it exits 2 when there is drift or an entry not uploaded yet,
+    as `plan --detailed-exitcode` does on changes; without it, drift is exit 0.
     """
     from videosync.commands.status import render_status, status
 
     with api_endpoint(settings, manifest, api_url) as (url, key):
         result = status(manifest or settings.manifest, api_url=url, api_key=key)
     click.echo(result.to_json() if as_json else render_status(result), nl=False)
+    return ExitCode.CHANGES if detailed_exitcode and result.has_drift else ExitCode.OK
+
+
+@cli.command("remote")
+@manifest_override
+@api_url_override
+@click.option("--json", "as_json", is_flag=True, help="Print the listing as JSON.")
+@click.pass_obj
+@exit_codes(ExitCode.OK, ExitCode.ERROR, ExitCode.BAD_INPUT)
+def remote_command(
+    settings: Settings, *, manifest: Path | None, api_url: str | None, as_json: bool
+) -> None:
+    """List the videos on the server: those videosync.lock records, by key, and the
+    others, by name and source; each with its video_id, group and indexing status.
+
+    It reads videosync.lock and the catalog (one list call for videos, one for groups),
+    not the manifest, which may be mid-edit. Changes nothing.
+
+    \b
+    Exit codes:
+    {exit_codes}
+    """
+    from videosync.commands.remote import remote_listing, render_remote
+
+    with api_endpoint(settings, manifest, api_url) as (url, key):
+        listing = remote_listing(manifest or settings.manifest, api_url=url, api_key=key)
+    click.echo(listing.to_json() if as_json else render_remote(listing), nl=False)

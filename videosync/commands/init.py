@@ -8,12 +8,11 @@ text is skipped with a note instead of being uploaded later.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from videosync.errors import UsageError
-from videosync.manifest.files import FileProblem, LocalFiles
+from videosync.manifest.files import FileProblem, LocalFiles, readable_name
 from videosync.manifest.loader import MANIFEST_NAME
 from videosync.manifest.yamlread import format_scalar
 from videosync.schemas import schema_file
@@ -127,13 +126,6 @@ def _scan(folder: Path) -> tuple[list[str], list[tuple[str, str]]]:
                 continue
             videos.append(rel)
     return sorted(videos), skipped
-
-
-def readable_name(rel: str) -> str:
-    """`media/my_first-clip.mp4` → `My first clip`."""
-    stem = Path(rel).stem
-    words = " ".join(w for w in re.split(r"[\s_\-.]+", stem) if w)
-    return (words[:1].upper() + words[1:]) if words else Path(rel).name
 
 
 def _manifest_text(folder: Path, videos: list[str]) -> str:

@@ -52,6 +52,12 @@ class Status:
     not_uploaded: int
     """Manifest entries not uploaded yet (not in the lockfile)."""
 
+    @property
+    def has_drift(self) -> bool:
+        """A managed video is not `ok`, or an entry is not uploaded yet: what the table
+        shows the next apply has to do (`status --detailed-exitcode` exits 2)."""
+        return self.not_uploaded > 0 or any(row.drift != "ok" for row in self.rows)
+
     def to_json(self) -> str:
         data = {
             "videos": [row.__dict__ for row in self.rows],

@@ -11,10 +11,22 @@ from __future__ import annotations
 import glob
 import os
 import posixpath
+import re
 import stat
 from pathlib import Path
 
-__all__ = ["FileProblem", "LocalFiles"]
+__all__ = ["FileProblem", "LocalFiles", "readable_name"]
+
+
+def readable_name(rel: str) -> str:
+    """A video's name from its file's path: `media/my_first-clip.mp4` → `My first clip`.
+
+    What `init` writes for each file it finds, and what a `glob` entry without `name:`
+    gives each file it matches.
+    """
+    stem = Path(rel).stem
+    words = " ".join(w for w in re.split(r"[\s_\-.]+", stem) if w)
+    return (words[:1].upper() + words[1:]) if words else Path(rel).name
 
 
 class FileProblem(Exception):
