@@ -138,6 +138,21 @@ def test_a_server_error_retried_is_announced_with_what_it_said(
     ]
 
 
+def test_a_call_left_without_an_answer_is_announced_as_such(
+    scripted: Scripted, caplog: pytest.LogCaptureFixture
+) -> None:
+    lost = httpx.ReadTimeout("timed out")
+    _, client = scripted(lost, httpx.Response(200, json={"results": []}))
+
+    with caplog.at_level(logging.WARNING, logger="videosync.api.client"):
+        assert client.list_groups() == []
+
+    assert [r.getMessage() for r in caplog.records] == [
+        "https://vision.test/videos/groups failed: no answer within 60 s; retrying for up "
+        "to 1 s (attempt 2 of 4)"
+    ]
+
+
 # --- errors that cannot heal fail at once -------------------------------------------------------
 
 

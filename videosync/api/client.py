@@ -518,12 +518,15 @@ class VisionClient:
             return
         self._retry_announced = True
         exc = notice.error
-        if isinstance(exc, ConnectionFailed):
-            reason = exc.message.removeprefix("could not connect: ")
-            what = f"cannot reach {self.base_url}: {reason}"
+        url = self.base_url + exc.call.partition(" ")[2]
+        if isinstance(exc, ConnectionFailed) and exc.message.startswith("could not connect"):
+            what = (
+                f"cannot reach {self.base_url}: {exc.message.removeprefix('could not connect: ')}"
+            )
+        elif isinstance(exc, ConnectionFailed):  # connected, then no answer
+            what = f"{url} failed: {exc.message}"
         else:
-            path = exc.call.partition(" ")[2]
-            what = f"{self.base_url}{path} answered HTTP {exc.status}: {exc.message}"
+            what = f"{url} answered HTTP {exc.status}: {exc.message}"
         logger.warning(
             "%s; retrying for up to %d s (attempt %d of %d)",
             what,
