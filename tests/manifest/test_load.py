@@ -80,7 +80,7 @@ def test_full_example_resolves_every_field(catalog: Path, write_manifest: WriteM
         ),
         (
             "media/clips/a.mp4",
-            "A",  # a glob entry without name: the name init would give its file
+            "a.mp4",  # a glob entry without name: its file's name, as uploaded before
             root / "media/clips/a.mp4",
             None,
             "legacy",
@@ -91,7 +91,7 @@ def test_full_example_resolves_every_field(catalog: Path, write_manifest: WriteM
         ),
         (
             "media/clips/b.mp4",
-            "B",
+            "b.mp4",
             root / "media/clips/b.mp4",
             None,
             "legacy",
@@ -102,7 +102,7 @@ def test_full_example_resolves_every_field(catalog: Path, write_manifest: WriteM
         ),
         (
             "media/clips/deep/c.mp4",
-            "C",
+            "c.mp4",
             root / "media/clips/deep/c.mp4",
             None,
             "legacy",

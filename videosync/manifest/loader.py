@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from videosync.errors import ManifestError, ManifestInvalid
 from videosync.gcpause import collector_paused
-from videosync.manifest.files import FileProblem, LocalFiles, readable_name
+from videosync.manifest.files import FileProblem, LocalFiles
 from videosync.manifest.schema import check_schema, format_path, suggest
 from videosync.manifest.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
 from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
@@ -275,7 +275,7 @@ class _Resolver:
         for key, file, url in self._sources(at, entry):
             if not self._claim(key, index, location, at, entry):
                 continue
-            name = entry.get("name") or _default_name(entry, key, file, url)
+            name = entry.get("name") or _default_name(file, url)
             videos.append(
                 DesiredVideo(
                     key=key,
@@ -378,12 +378,17 @@ def _entry_url(url: str) -> str:
     return SignedUrl(url) if url_identity(url) != url else url
 
 
-def _default_name(entry: dict[str, Any], key: str, file: Path | None, url: str | None) -> str:
-    """The name of a video whose entry gives none: what `init` would write for a file a
-    `glob` matches, the file's name for a `path`, the URL's last segment for a `url`."""
+def _default_name(file: Path | None, url: str | None) -> str:
+    """The name of a video whose entry gives none: the file's name (for a `path` and each
+    file a `glob` matches), the URL's last segment for a `url`.
+
+    Not the readable name `init` writes (`readable_name`): in v1 a name is fixed at upload,
+    so a new default would replace every nameless glob video of every catalog applied
+    before. With in-place renames (API v2) that becomes a cheap update, and can change.
+    """
     if file is None:
         return _url_name(url or "")
-    return readable_name(key) if "glob" in entry else file.name
+    return file.name
 
 
 def _url_name(url: str) -> str:
