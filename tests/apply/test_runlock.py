@@ -55,3 +55,27 @@ def test_lock_is_released_and_note_removed_on_exit(tmp_path: Path) -> None:
     assert not (state / "apply.lock.json").exists()
     with RunLock(tmp_path / "videosync.lock", state):
         pass
+
+
+def test_a_killed_holders_lock_kept_a_moment_by_its_child_is_waited_for(tmp_path: Path) -> None:
+    """A holder killed while forking leaves a child with a copy of the lock's descriptor
+    for a moment: the next run waits for the lock (briefly) instead of refusing."""
+    proc = _hold_in_subprocess(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()  # gone, its note left behind
+    lock_file = tmp_path / "state" / "apply.lock"
+    script = (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(lock_file)!r}, os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(0.5)\n"
+    )
+    child = subprocess.Popen(["python3", "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        with RunLock(tmp_path / "videosync.lock", tmp_path / "state") as lock:
+            assert lock.took_over is not None and lock.took_over.pid == proc.pid
+    finally:
+        child.kill()
+        child.wait()

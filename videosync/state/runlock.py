@@ -49,6 +49,8 @@ _LOCK_NAME = "apply.lock"
 _NOTE_NAME = "apply.lock.json"
 _NOTE_TMP_NAME = "apply.lock.tmp"
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_GONE_WAIT = 2.0
+"""Seconds a run waits for the OS lock whose holder's process is gone (module `_break_stale`)."""
 _NOTE_WAIT = 1.0
 """Seconds a refused run waits for the note of a holder that has just taken the lock."""
 
@@ -210,6 +212,13 @@ class RunLock:
     def _break_stale(self, holder: LockHolder | None, exc: filelock.Timeout) -> None:
         """The OS lock is held: only a silent holder on another host is taken over."""
         holder = holder or self._await_note()
+        gone = holder is not None and holder.host == _this_host() and not _pid_alive(holder.pid)
+        # Its holder is gone, yet the lock is held a moment longer: a process it was forking
+        # when it was killed holds a copy of the lock's file descriptor until that child
+        # closes it (a few ms). Wait for the OS lock, never take it.
+        if gone and self._acquired_within(_GONE_WAIT):
+            self._check_left(holder)
+            return
         if holder is None or not self._stale_elsewhere(holder):
             raise LockHeld(self.lockfile, _described(holder)) from exc
         log.warning(_takeover_message(holder, f"no sign of life for over {self._timeout:.0f} s"))
@@ -221,6 +230,18 @@ class RunLock:
         except filelock.Timeout as again:  # another run broke it first
             raise LockHeld(self.lockfile, _described(self.holder())) from again
         self.took_over = holder
+
+    def _acquired_within(self, seconds: float) -> bool:
+        """Try the OS lock again until `seconds` have passed; whether it was taken."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            try:
+                self._lock.acquire()
+            except filelock.Timeout:
+                continue
+            return True
+        return False
 
     def _check_left(self, holder: LockHolder | None) -> None:
         """The OS lock was free: say whose note was left, or refuse if it may be live."""
