@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.plan.states import entry, video
+from tests.plan.states import entry, plan_of, remote, video
 from videosync.errors import LockError
-from videosync.model import Lockfile, LockGroup, format_start, start_to_ms
+from videosync.model import Lockfile, LockGroup, Source, format_start, start_to_ms
+from videosync.ownership import SignedUrl
 from videosync.state.lockfile import dumps_lockfile, load_lockfile, lockfile_path, save_lockfile
 
 SAMPLE = Lockfile(
@@ -190,3 +191,27 @@ def test_start_is_iso_utc_and_converts_to_api_milliseconds() -> None:
     assert format_start(datetime(2025, 4, 12, 19, 5, 45, 250000)) == "2025-04-12T19:05:45.250Z"
     assert start_to_ms("2025-04-12T19:05:45Z") == 1744484745000
     assert start_to_ms("2025-04-12T19:05:45.250Z") == 1744484745250
+
+
+def test_a_lockfile_from_before_url_keys_dropped_their_query_string_plans_no_change(
+    tmp_path: Path,
+) -> None:
+    """Its signed URL (key and source) is read as written now: the entry is unchanged, not
+    uploaded again, and the signature is not kept."""
+    signed = "https://cdn.example.com/k.mp4?expires=1&signature=abc"
+    old = video(signed, url=signed, name="Keynote")
+    key, rec = entry(old, "v1", source=Source(url=signed))
+    orphan = f"{signed} (replaced copy v0)"
+    path = tmp_path / "videosync.lock"
+    path.write_text(dumps_lockfile(Lockfile(videos={key: rec, orphan: rec})), encoding="utf-8")
+    loaded = load_lockfile(path)
+    bare = "https://cdn.example.com/k.mp4?…"
+    assert sorted(loaded.videos) == [bare, f"{bare} (replaced copy v0)"]
+    assert loaded.videos[bare].spec.source.url == bare
+    assert "signature" not in dumps_lockfile(loaded)
+
+    resigned = SignedUrl("https://cdn.example.com/k.mp4?expires=2&signature=def")
+    now = video(bare, url=resigned, name="Keynote")
+    recorded = Lockfile(videos={bare: loaded.videos[bare]})
+    plan = plan_of([now], recorded, [remote("v1", bare, name="Keynote")])
+    assert not plan.has_changes

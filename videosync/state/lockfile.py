@@ -14,10 +14,12 @@ that stops the run before any API call, and it is never overwritten.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from videosync.errors import LockError
 from videosync.model import LOCKFILE_VERSION, LockEntry, Lockfile, LockGroup
+from videosync.ownership import url_identity
 from videosync.schemas import schema_error
 from videosync.workdir import write_atomic
 
@@ -77,7 +79,9 @@ def parse_lockfile(text: str, where: str = LOCKFILE_NAME) -> Lockfile:
     if error is not None:
         raise LockError(f"{where}: the lockfile is not valid {error}; {_RESTORE.format(name=name)}")
     return Lockfile(
-        videos={key: LockEntry.from_json(v) for key, v in sorted(data["videos"].items())},
+        videos=_without_queries(
+            {key: LockEntry.from_json(v) for key, v in sorted(data["videos"].items())}
+        ),
         groups={
             ref: LockGroup(group_id=g["group_id"], name=g["name"], metadata=g["metadata"])
             for ref, g in sorted(data["groups"].items())
@@ -140,3 +144,23 @@ def save_lockfile(path: Path, lockfile: Lockfile) -> None:
     if path.exists() or path.is_symlink():
         load_lockfile(path)
     write_atomic(path, dumps_lockfile(lockfile).encode("utf-8"))
+
+
+def _without_queries(videos: dict[str, LockEntry]) -> dict[str, LockEntry]:
+    """Entries written before URL keys dropped their query string, keyed as they are now.
+
+    A presigned URL's query string (its signature) is kept nowhere (`ownership.url_identity`);
+    a lockfile from before that records it in the key and the source. Read as it would be
+    written now, the entry stays unchanged in the next plan instead of being uploaded again.
+    """
+    out: dict[str, LockEntry] = {}
+    for key, entry in videos.items():
+        url = entry.spec.source.url
+        if url is None or url_identity(url) == url:
+            out.setdefault(key, entry)
+            continue
+        bare = url_identity(url)
+        spec = replace(entry.spec, source=replace(entry.spec.source, url=bare))
+        now = bare + key[len(url) :] if key.startswith(url) else key
+        out.setdefault(now, replace(entry, spec=spec))
+    return dict(sorted(out.items()))
