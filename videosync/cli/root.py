@@ -178,18 +178,11 @@ class _RedactingFilter(logging.Filter):
 _REDACTING_FILTER = _RedactingFilter()
 
 
-_PLAIN_LINE = "%(levelname_lower)s: %(message)s"
+class _PlainFormatter(logging.Formatter):
+    """A log line as the error line reads: `warning: …`."""
 
-
-class _LowerLevel(logging.Filter):
-    """Gives each record `levelname_lower` (`warning`), for the plain line format."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.levelname_lower = record.levelname.lower()
-        return True
-
-
-_LOWER_LEVEL = _LowerLevel()
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {super().format(record)}"
 
 
 def _log_level(verbosity: int) -> int:
@@ -198,21 +191,23 @@ def _log_level(verbosity: int) -> int:
     return logging.ERROR if verbosity < 0 else logging.WARNING
 
 
-def _log_line(verbosity: int) -> str:
+def _log_formatter(verbosity: int) -> logging.Formatter:
     # By default a warning reads as the error line does (`warning: …`); -v and -vv, for
     # looking into a run, name the level and the module of every line.
-    return "%(levelname)s %(name)s: %(message)s" if verbosity > 0 else _PLAIN_LINE
+    if verbosity > 0:
+        return logging.Formatter("%(levelname)s %(name)s: %(message)s")
+    return _PlainFormatter("%(message)s")
 
 
 def _configure_logging(verbosity: int) -> None:
-    line = _log_line(verbosity)
-    logging.basicConfig(level=_log_level(verbosity), format=line, stream=sys.stderr)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(_log_formatter(verbosity))
+    logging.basicConfig(level=_log_level(verbosity), handlers=[stderr])
     # On every handler of the root logger (each line of every logger goes through one), not
     # on loggers: a logger's filter does not see the lines of the loggers below it.
     _REDACTING_FILTER.redact = _redactor()
     for handler in logging.getLogger().handlers:
         handler.addFilter(_REDACTING_FILTER)
-        handler.addFilter(_LOWER_LEVEL)
 
 
 @click.group(
@@ -277,7 +272,7 @@ def _verbosity_after_command(ctx: click.Context, param: click.Parameter, count: 
     root.setLevel(_log_level(settings.verbosity))
     for handler in root.handlers:
         if _REDACTING_FILTER in handler.filters:  # the handler _configure_logging set up
-            handler.setFormatter(logging.Formatter(_log_line(settings.verbosity)))
+            handler.setFormatter(_log_formatter(settings.verbosity))
 
 
 class _Command(click.Command):
