@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any, SupportsIndex
 
-from videosync.model import RemoteGroup, RemoteVideo, VideoSpec, start_to_ms
+from videosync.model import LockGroup, RemoteGroup, RemoteVideo, VideoSpec, start_to_ms
 
 __all__ = [
     "GROUP_MARKER",
@@ -39,6 +39,7 @@ __all__ = [
     "marked_groups",
     "marked_metadata",
     "marker_of",
+    "recorded_group",
     "unmarked_metadata",
     "unrecorded_namesakes",
     "unrecorded_uploads",
@@ -131,6 +132,11 @@ def marked_metadata(ref: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
 def unmarked_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
     """A group's metadata as the person wrote it: without the marker."""
     return {k: v for k, v in metadata.items() if k != GROUP_MARKER}
+
+
+def recorded_group(group: RemoteGroup) -> LockGroup:
+    """What the lockfile records of a managed group: as the manifest writes it, no marker."""
+    return LockGroup(group.group_id, group.name, unmarked_metadata(group.metadata))
 
 
 def marker_of(group: RemoteGroup) -> str | None:

@@ -49,13 +49,12 @@ from videosync.model import (
     LockEntry,
     Lockfile,
     LockGroup,
-    RemoteGroup,
     RemoteVideo,
     VideoSpec,
     orphan_key,
     utc_now,
 )
-from videosync.ownership import marked_groups, marked_metadata, unmarked_metadata
+from videosync.ownership import marked_groups, marked_metadata, recorded_group
 from videosync.planning.plan import Action, Plan, Step
 from videosync.state.journal import GroupIntent, Journal, UploadIntent
 from videosync.workdir import journal_path
@@ -292,7 +291,7 @@ class Applier:
                     break
         else:
             raise ActionFailed("the group creation's answers were lost every time")
-        await self.record.done(intent, groups={action.key: _recorded_group(made)})
+        await self.record.done(intent, groups={action.key: recorded_group(made)})
         self._finish(Outcome("created", action.key, "group", made.group_id))
 
     async def _update_group(self, action: Action) -> None:
@@ -301,7 +300,7 @@ class Applier:
         made = await self.client.update_group(
             action.group_id, name=spec.name, metadata=marked_metadata(action.key, spec.metadata)
         )
-        await self.record.done(None, groups={action.key: _recorded_group(made)})
+        await self.record.done(None, groups={action.key: recorded_group(made)})
         self._finish(Outcome("updated", action.key, "group"))
 
     async def _adopt_group(self, action: Action) -> None:
@@ -313,7 +312,7 @@ class Applier:
             made = await self.client.update_group(
                 action.group_id, name=spec.name, metadata=marked_metadata(action.key, spec.metadata)
             )
-            group = _recorded_group(made)
+            group = recorded_group(made)
         await self.record.done(None, groups={action.key: group})
         self._finish(Outcome("adopted", action.key, "group", action.group_id))
 
@@ -510,8 +509,3 @@ class _Target:
     video_id: str
     shown: str
     old_copy: bool = False
-
-
-def _recorded_group(made: RemoteGroup) -> LockGroup:
-    """What the lockfile records of a group: as the manifest writes it, without the marker."""
-    return LockGroup(made.group_id, made.name, unmarked_metadata(made.metadata))

@@ -31,14 +31,13 @@ from videosync.model import (
     DesiredState,
     LockEntry,
     Lockfile,
-    LockGroup,
     RemoteGroup,
     RemoteState,
     RemoteVideo,
     orphan_key,
     parse_utc,
 )
-from videosync.ownership import marked_groups, unmarked_metadata, unrecorded_uploads
+from videosync.ownership import marked_groups, recorded_group, unrecorded_uploads
 from videosync.state.journal import GroupIntent, Journal, Replayed, UploadIntent, replay
 from videosync.state.lockfile import dumps_lockfile
 from videosync.workdir import journal_path
@@ -103,7 +102,7 @@ def adopt_pending(
             marked = marked_groups(remote_groups, intent.ref, known)
             if marked:
                 g = marked[0]
-                groups[intent.ref] = LockGroup(g.group_id, g.name, unmarked_metadata(g.metadata))
+                groups[intent.ref] = recorded_group(g)
                 notes.append(
                     f"group {intent.ref}: adopted {g.group_id}, created by an interrupted run"
                 )
