@@ -25,6 +25,13 @@ def use_color(fmt: str) -> bool:
     return fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
+def _stacked(options: list[Any], command: Any) -> Any:
+    """`command` with `options` applied as decorators, listed in the order --help shows."""
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def rail_options(command: Any) -> Any:
     """The safety rails plan and apply share: each refusal names its numbers and its flag."""
     options = [
@@ -59,9 +66,7 @@ def rail_options(command: Any) -> Any:
             "manages some (it deletes them all).",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _stacked(options, command)
 
 
 def prune_options(command: Any) -> Any:
@@ -80,9 +85,7 @@ def prune_options(command: Any) -> Any:
             "there that videosync.lock does not record, another catalog's included.",
         ),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _stacked(options, command)
 
 
 @cli.command("plan")

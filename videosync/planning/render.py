@@ -206,14 +206,17 @@ def _row(a: Action) -> str:
 
 
 def _details_block(actions: Sequence[Action]) -> list[str]:
-    detailed = [a for a in actions if a.changes or _attributes(a)]
+    detailed = [
+        (a, lines)
+        for a in actions
+        if (lines := _attributes(a) + [_change_line(c) for c in a.changes])
+    ]
     if not detailed:
         return []
     out = ["", f"<details><summary>Attributes and changes ({len(detailed)})</summary>", ""]
-    for a in detailed:
+    for a, lines in detailed:
         out.append(f"- {'group ' if a.resource == 'group' else ''}`{a.key}`")
-        out += [f"  - `{_cell(line)}`" for line in _attributes(a)]
-        out += [f"  - `{_cell(_change_line(c))}`" for c in a.changes]
+        out += [f"  - `{_cell(line)}`" for line in lines]
     return [*out, "", "</details>"]
 
 
