@@ -80,7 +80,7 @@ def compute_plan(
     by_source = _by_source(unrecorded)
     # Groups the server marks as this manifest's (kept or duplicate): a copy of an entry
     # found there is videosync's upload whatever its other attributes.
-    ours = {gid for ref, gid in group_ids.items() if wanted[ref].managed}
+    ours = set(group_ids.values())  # plan_groups gives ids of managed groups only
     ours |= {a.group_id for a in group_actions if a.cause == "duplicate" and a.group_id}
 
     root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
