@@ -232,16 +232,12 @@ class RunLock:
         self.took_over = holder
 
     def _acquired_within(self, seconds: float) -> bool:
-        """Try the OS lock again until `seconds` have passed; whether it was taken."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            try:
-                self._lock.acquire()
-            except filelock.Timeout:
-                continue
-            return True
-        return False
+        """Wait up to `seconds` for the OS lock; whether it was taken."""
+        try:
+            self._lock.acquire(timeout=seconds, poll_interval=0.05)
+        except filelock.Timeout:
+            return False
+        return True
 
     def _check_left(self, holder: LockHolder | None) -> None:
         """The OS lock was free: say whose note was left, or refuse if it may be live."""
