@@ -1,4 +1,4 @@
-"""The emulator's ASGI application: routes under both `/…` and `/v1/…`, errors, middleware.
+"""The emulator's ASGI application: v1 routes under `/…` and `/v1/…`, v2 under `/v2/…`.
 
 Middleware, outermost first: the request log (adds `X-Request-ID`, one line per request),
 fault injection (latency, 429/5xx, drops), then Starlette's router.
@@ -26,11 +26,13 @@ from videosync.emulator.faults import (
     FaultSettings,
 )
 from videosync.emulator.fetch import Fetcher
-from videosync.emulator.problems import Problem, problem_response
+from videosync.emulator.problems import Problem, is_v2, problem_response
 from videosync.emulator.requestlog import RequestLogMiddleware, logger
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import Store
+from videosync.emulator.v2 import routes as v2_routes
+from videosync.emulator.v2.features import FeatureFailures
 from videosync.version import __version__
 
 __all__ = ["build_app"]
@@ -79,24 +81,34 @@ def _routes() -> list[BaseRoute]:
         Route(DOWNLOAD_PREFIX + "{video_id}", videos.download, methods=["GET", "HEAD"]),
         *api,
         *prefixed,
+        *v2_routes(),
     ]
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
-    return problem_response(exc.status, exc.message, exc.headers)
+    return problem_response(
+        exc.status,
+        exc.message,
+        exc.headers,
+        v2=is_v2(request.url.path),
+        param=exc.param,
+        details=exc.details,
+    )
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return problem_response(exc.status_code, exc.detail, exc.headers)
+    return problem_response(exc.status_code, exc.detail, exc.headers, v2=is_v2(request.url.path))
 
 
 async def _on_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DroppedConnection):
         raise exc  # an injected drop on its way out to uvicorn, not an error of ours
     logger.exception("internal error in %s %s", request.method, request.url.path)
-    return problem_response(500, f"Internal server error: {type(exc).__name__}")
+    return problem_response(
+        500, f"Internal server error: {type(exc).__name__}", v2=is_v2(request.url.path)
+    )
 
 
 def _exempt_from_faults(path: str) -> bool:
@@ -123,6 +135,7 @@ def build_app(config: EmulatorConfig, store: Store) -> tuple[ASGIApp, EmulatorSt
             config.fetch_timeout,
             DestinationPolicy(allow_private=config.private_urls_allowed),
         ),
+        feature_failures=FeatureFailures(config.feature_failure_rate, config.seed),
     )
 
     @asynccontextmanager

@@ -40,6 +40,8 @@ class EmulatorConfig:
     """Seconds each indexing stage takes: `pending` for this long, then `indexing` as long."""
     latency_ms: int = 0
     fault_rate: float = 0.0
+    feature_failure_rate: float = 0.0
+    """v2: probability that a feature run ends `failed` (seeded by video, feature, attempt)."""
     seed: int = 0
     max_upload_bytes: int = 10 * 1024**3
     retry_after: int = 1

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from videosync.emulator.config import FAULT_KINDS
-from videosync.emulator.problems import problem_response
+from videosync.emulator.problems import is_v2, problem_response
 
 __all__ = ["DroppedConnection", "FaultInjector", "FaultMiddleware", "FaultSettings"]
 
@@ -122,7 +122,8 @@ class FaultMiddleware:
                 500: "Internal server error (injected fault)",
                 503: "Service unavailable (injected fault)",
             }[status]
-            await problem_response(status, message, headers)(scope, receive, send)
+            response = problem_response(status, message, headers, v2=is_v2(scope["path"]))
+            await response(scope, receive, send)
         elif fault == "drop":
             await _drop(send)
         else:

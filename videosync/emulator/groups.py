@@ -27,12 +27,14 @@ from videosync.emulator.views import group_view
 from videosync.model import DEFAULT_GROUP
 
 __all__ = [
+    "changed_group",
     "create_group",
     "delete_group",
     "get_group",
     "group_videos",
     "list_groups",
     "move_videos",
+    "new_group",
     "update_group",
 ]
 
@@ -69,11 +71,8 @@ def _existing(state: EmulatorState, tenant: str, request: Request) -> GroupRecor
     return group
 
 
-async def create_group(request: Request) -> Response:
-    """POST /videos/groups {"name", "metadata"?}."""
-    state = state_of(request)
-    tenant = tenant_of(request, state.config)
-    body = await read_json(request)
+def new_group(state: EmulatorState, tenant: str, body: dict[str, Any]) -> GroupRecord:
+    """Create a group from a create request's body (name, metadata), within the limits."""
     metadata = body.get("metadata")
     now = _now()
     group = GroupRecord(
@@ -88,7 +87,26 @@ async def create_group(request: Request) -> Response:
         raise Problem(
             422, f"Group limit reached: at most {MAX_GROUPS} custom groups; delete one first"
         )
-    return JSONResponse(group_view(group))
+    return group
+
+
+def changed_group(group: GroupRecord, name: Any, metadata: Any) -> GroupRecord:
+    """`group` with a new name and/or metadata (None, and an empty name: unchanged)."""
+    return GroupRecord(
+        group_id=group.group_id,
+        tenant=group.tenant,
+        name=group.name if name in (None, "") else _name(name),
+        metadata=group.metadata if metadata is None else _metadata(metadata),
+        created_at=group.created_at,
+        updated_at=_now(),
+    )
+
+
+async def create_group(request: Request) -> Response:
+    """POST /videos/groups {"name", "metadata"?}."""
+    state = state_of(request)
+    tenant = tenant_of(request, state.config)
+    return JSONResponse(group_view(new_group(state, tenant, await read_json(request))))
 
 
 async def list_groups(request: Request) -> Response:
@@ -112,14 +130,7 @@ async def update_group(request: Request) -> Response:
     name, metadata = body.get("name"), body.get("metadata")
     if name in (None, "") and metadata is None:
         raise Problem(422, "Send at least one of a non-empty name and a metadata object")
-    changed = GroupRecord(
-        group_id=group.group_id,
-        tenant=tenant,
-        name=group.name if name in (None, "") else _name(name),
-        metadata=group.metadata if metadata is None else _metadata(metadata),
-        created_at=group.created_at,
-        updated_at=_now(),
-    )
+    changed = changed_group(group, name, metadata)
     state.store.update_group(changed)
     return JSONResponse(group_view(changed))
 

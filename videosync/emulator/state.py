@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
@@ -11,6 +12,9 @@ from videosync.emulator.faults import FaultInjector
 from videosync.emulator.fetch import Fetcher
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.store import Store
+
+if TYPE_CHECKING:
+    from videosync.emulator.v2.features import FeatureFailures
 
 __all__ = ["EmulatorState", "state_of"]
 
@@ -22,6 +26,8 @@ class EmulatorState:
     signer: UrlSigner
     faults: FaultInjector
     fetcher: Fetcher
+    feature_failures: FeatureFailures
+    """v2: which feature runs fail (changeable while the emulator runs)."""
 
 
 def state_of(request: Request) -> EmulatorState:

@@ -26,7 +26,7 @@ import filelock
 
 from videosync.errors import DataDirBusy
 
-__all__ = ["GroupRecord", "Store", "VideoRecord", "open_store"]
+__all__ = ["FeatureRecord", "GroupRecord", "Store", "VideoRecord", "open_store"]
 
 logger = logging.getLogger("videosync.emulator")
 
@@ -60,7 +60,19 @@ CREATE TABLE IF NOT EXISTS videos (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS videos_by_tenant ON videos (tenant, created_at);
+CREATE TABLE IF NOT EXISTS features (
+    video_id TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    requested_at REAL NOT NULL,
+    attempt INTEGER NOT NULL,
+    fails INTEGER NOT NULL,
+    options TEXT NOT NULL,
+    PRIMARY KEY (video_id, feature)
+);
 """
+
+_ADDED_COLUMNS = (("videos", "title", "TEXT"), ("videos", "description", "TEXT"))
+"""Columns added after a data dir may have been made (v2's title and description)."""
 
 INTERRUPTED = "download interrupted: the emulator was stopped before it finished"
 
@@ -87,6 +99,25 @@ class VideoRecord:
     duration: float | None = None
     error: str | None = None
     """Why the video cannot be indexed (not a decodable video, download failed), else None."""
+    title: str | None = None
+    """Set by v2's PATCH; None: the title is the name."""
+    description: str | None = None
+    """Set by a v2 upload or PATCH; None: v1's generated description."""
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """The last request of one feature of one video (v2); its status follows from the time."""
+
+    video_id: str
+    feature: str
+    requested_at: float
+    attempt: int
+    """1 for the first request, one more for each forced re-run."""
+    fails: bool
+    """Decided when requested (failure injection, an undecodable file): ends `failed`."""
+    options: dict[str, Any]
+    """The trigger's body beyond `force` (e.g. transcript's `chunking_config`)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +156,13 @@ def _stored_metadata(group_id: str, text: str) -> dict[str, Any]:
         logger.warning("group %s: its stored metadata is not a JSON object; served as {}", group_id)
         return {}
     return metadata
+
+
+def _feature(row: sqlite3.Row) -> FeatureRecord:
+    values = dict(row)
+    values["fails"] = bool(values["fails"])
+    values["options"] = json.loads(values["options"])
+    return FeatureRecord(**values)
 
 
 def _group(row: sqlite3.Row) -> GroupRecord:
@@ -271,6 +309,7 @@ class Store:
             if missing:
                 return missing
             db.executemany("DELETE FROM videos WHERE video_id = ?", [(i,) for i in present])
+            db.executemany("DELETE FROM features WHERE video_id = ?", [(i,) for i in present])
         for video_id in present:
             self.file_path(video_id).unlink(missing_ok=True)
         return []
@@ -285,6 +324,53 @@ class Store:
                     [(group_id, i) for i in present],
                 )
             return missing
+
+    def update_video(self, tenant: str, video_id: str, **changes: Any) -> VideoRecord | None:
+        """Change some columns of one of the tenant's videos; the new record, or None if gone."""
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._tx() as db:
+            if changes:
+                db.execute(
+                    f"UPDATE videos SET {assignments} WHERE tenant = ? AND video_id = ?",
+                    (*changes.values(), tenant, video_id),
+                )
+            row = db.execute(
+                "SELECT * FROM videos WHERE tenant = ? AND video_id = ?", (tenant, video_id)
+            ).fetchone()
+        return None if row is None else _video(row)
+
+    # --- features (v2) --------------------------------------------------------------
+
+    def features(self, video_ids: Sequence[str]) -> dict[str, list[FeatureRecord]]:
+        """The feature requests of `video_ids`, by video id (videos without any left out)."""
+        found: dict[str, list[FeatureRecord]] = {}
+        wanted = list(dict.fromkeys(video_ids))
+        with self._lock:
+            for start in range(0, len(wanted), _IDS_PER_QUERY):
+                batch = wanted[start : start + _IDS_PER_QUERY]
+                marks = ", ".join("?" for _ in batch)
+                rows = self._db.execute(
+                    f"SELECT * FROM features WHERE video_id IN ({marks})", batch
+                ).fetchall()
+                for row in rows:
+                    record = _feature(row)
+                    found.setdefault(record.video_id, []).append(record)
+        return found
+
+    def put_feature(self, record: FeatureRecord) -> None:
+        """Record a feature request (replacing the previous one of that video and feature)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO features VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.video_id,
+                    record.feature,
+                    record.requested_at,
+                    record.attempt,
+                    int(record.fails),
+                    json.dumps(record.options, allow_nan=False),
+                ),
+            )
 
     # --- groups ---------------------------------------------------------------------
 
@@ -330,9 +416,17 @@ class Store:
                 (group.name, _metadata_json(group.metadata), group.updated_at, group.group_id),
             )
 
-    def delete_group(self, tenant: str, group_id: str) -> int:
-        """Delete the group if it holds no video; return how many videos it holds (0: gone)."""
+    def delete_group(self, tenant: str, group_id: str, *, ungroup_to: str | None = None) -> int:
+        """Delete the group if it holds no video; return how many videos it holds (0: gone).
+
+        With `ungroup_to`, its videos are first moved there (v2) and the group always goes.
+        """
         with self._tx() as db:
+            if ungroup_to is not None:
+                db.execute(
+                    "UPDATE videos SET group_id = ? WHERE tenant = ? AND group_id = ?",
+                    (ungroup_to, tenant, group_id),
+                )
             (count,) = db.execute(
                 "SELECT COUNT(*) FROM videos WHERE tenant = ? AND group_id = ?", (tenant, group_id)
             ).fetchone()
@@ -361,6 +455,14 @@ class Store:
             )
 
 
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Bring a data dir made by an older emulator up to the current columns."""
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
 def open_store(data_dir: Path) -> Store:
     """Open (creating if needed) the data dir and clean up what a killed emulator left.
 
@@ -383,6 +485,7 @@ def open_store(data_dir: Path) -> Store:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.executescript(_SCHEMA)
+        _add_missing_columns(db)
     except BaseException:
         lock.release()
         raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,9 +31,11 @@ __all__ = [
     "download",
     "get_many",
     "get_one",
+    "keep_upload",
     "list_query",
     "render_videos",
     "upload",
+    "vet_url",
 ]
 
 _START_FIELDS = ("video_absolute_start_timestamp", "video_start_absolute_timestamp")
@@ -112,12 +114,39 @@ def _checked_fields(form: UploadForm) -> _UploadFields:
     )
 
 
-async def upload(request: Request) -> Response:
-    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch.
+async def vet_url(state: EmulatorState, url: str) -> None:
+    """A 422 unless `url` may be fetched (not a private address, unless allowed)."""
+    try:
+        await state.fetcher.vet(url)
+    except RefusedUrl as exc:
+        raise Problem(422, f"video_url refused: {exc}", param="video_url") from None
+
+
+async def keep_upload(
+    state: EmulatorState, form: UploadForm, temp: Path, video: VideoRecord, url: str
+) -> VideoRecord:
+    """Store a checked upload: start fetching `url`, or probe and commit the file at `temp`.
 
     A file's row is inserted only once the file is complete, fsynced, probed and renamed
-    into place; a URL's row at once (it is `pending` until the download finishes).
+    into place; a URL's row at once (its download is in flight). Returns the stored row.
     """
+    if url:
+        state.store.add_video(video)
+        state.fetcher.start(video.video_id, url)
+        return video
+    try:
+        measured: dict[str, Any] = asdict(await anyio.to_thread.run_sync(probe, temp))
+    except NotAVideo as exc:
+        measured = {"error": str(exc)}
+    await anyio.to_thread.run_sync(state.store.commit_file, temp, video.video_id)
+    now = time.time()
+    stored = replace(video, created_at=now, ready_at=now, size=form.size, **measured)
+    state.store.add_video(stored)
+    return stored
+
+
+async def upload(request: Request) -> Response:
+    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch."""
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     temp = state.store.temp_path()
@@ -125,10 +154,7 @@ async def upload(request: Request) -> Response:
         form = await receive_upload(request, temp, state.config.max_upload_bytes)
         fields = _checked_fields(form)
         if fields.url:
-            try:
-                await state.fetcher.vet(fields.url)
-            except RefusedUrl as exc:
-                raise Problem(422, f"video_url refused: {exc}") from None
+            await vet_url(state, fields.url)
         group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
         video = VideoRecord(
             video_id=str(uuid.uuid4()),
@@ -142,19 +168,7 @@ async def upload(request: Request) -> Response:
             created_at=time.time(),
             ready_at=None,
         )
-        if fields.url:
-            state.store.add_video(video)
-            state.fetcher.start(video.video_id, fields.url)
-        else:
-            try:
-                measured: dict[str, Any] = asdict(await anyio.to_thread.run_sync(probe, temp))
-            except NotAVideo as exc:
-                measured = {"error": str(exc)}
-            await anyio.to_thread.run_sync(state.store.commit_file, temp, video.video_id)
-            now = time.time()
-            state.store.add_video(
-                replace(video, created_at=now, ready_at=now, size=form.size, **measured)
-            )
+        await keep_upload(state, form, temp, video, fields.url)
     finally:
         temp.unlink(missing_ok=True)
     return JSONResponse(

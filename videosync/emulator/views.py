@@ -14,7 +14,7 @@ from typing import Any
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.store import GroupRecord, VideoRecord
 
-__all__ = ["group_view", "indexing_status", "video_view"]
+__all__ = ["group_view", "indexing_status", "metadata_view", "video_view"]
 
 INDEXING_TYPE = "qa_and_search"
 
@@ -29,6 +29,29 @@ def indexing_status(video: VideoRecord, now: float, delay: float) -> str:
     return "failed" if video.error is not None else "indexed"
 
 
+def _description(video: VideoRecord) -> str | None:
+    if video.description is not None:
+        return video.description
+    return f"Uploaded video file: {video.source}" if video.source else None
+
+
+def metadata_view(video: VideoRecord) -> dict[str, Any]:
+    """The Video's `metadata` object (the same in v1 and v2)."""
+    return {
+        "width": video.width,
+        "height": video.height,
+        "avg_fps": video.avg_fps,
+        "duration": video.duration,
+        "video_name": video.video_name,
+        "title": video.title if video.title is not None else video.video_name,
+        "video_start_timestamp_utc_ms": video.start_ms,
+        "thumbnail": None,
+        "thumbnails": None,
+        "description": _description(video),
+        "source": video.source,
+    }
+
+
 def video_view(
     video: VideoRecord, *, base_url: str, signer: UrlSigner, now: float, delay: float
 ) -> dict[str, Any]:
@@ -39,19 +62,7 @@ def video_view(
         "indexing_status": indexing_status(video, now, delay),
         "indexing_type": INDEXING_TYPE if video.do_index else None,
         "group_id": video.group_id,
-        "metadata": {
-            "width": video.width,
-            "height": video.height,
-            "avg_fps": video.avg_fps,
-            "duration": video.duration,
-            "video_name": video.video_name,
-            "title": video.video_name,
-            "video_start_timestamp_utc_ms": video.start_ms,
-            "thumbnail": None,
-            "thumbnails": None,
-            "description": f"Uploaded video file: {video.source}" if video.source else None,
-            "source": video.source,
-        },
+        "metadata": metadata_view(video),
     }
 
 
