@@ -51,7 +51,8 @@ from videosync.errors import UsageError
     default=1.0,
     show_default=True,
     metavar="SECONDS",
-    help="How long a video stays pending, and then indexing, before it is indexed.",
+    help="How long a video stays pending, and then indexing, before it is indexed; "
+    "in v2, how long each feature run stays pending, and then processing.",
 )
 @click.option(
     "--latency",
@@ -69,6 +70,15 @@ from videosync.errors import UsageError
     metavar="P",
     help="Probability that an API request meets an injected fault: 429 (Retry-After: 1), "
     "500, 503, or a dropped connection (before or after the request took effect).",
+)
+@click.option(
+    "--feature-failure-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    metavar="P",
+    help="v2: probability that a feature run (transcript, captions, embeddings, objects) "
+    "ends failed. Drawn once per run, seeded by --seed, the video and the attempt.",
 )
 @click.option(
     "--seed",
@@ -104,15 +114,19 @@ def emulator_command(
     index_delay: float,
     latency: int,
     fault_rate: float,
+    feature_failure_rate: float,
     seed: int,
     max_upload_bytes: int,
     allow_private_urls: bool,
 ) -> None:
     """Run a local Vision API emulator until Ctrl-C.
 
-    It implements the video management calls (upload, get, delete, groups) with the
-    data kept in --data-dir, so videosync, curl and the API docs' examples can be tried
-    without an account. Point videosync at it with --api-url http://127.0.0.1:8787.
+    It serves both API versions on one catalog per key: v1's video management calls
+    (upload, get, delete, groups) and v2's (/v2/videos with PATCH, /v2/video-groups,
+    features, transcript/captions/scenes/objects, segment, search, chat), with the data
+    kept in --data-dir, so videosync, curl, the API docs' examples and the official
+    reka-mcp client can be tried without an account. Point videosync at it with
+    --api-url http://127.0.0.1:8787 (the official client: REKA_VISION_API_URL).
     """
     # Lazy: uvicorn, Starlette and PyAV are loaded only by the command that serves.
     from videosync.emulator import EmulatorConfig, serve_forever
@@ -141,6 +155,7 @@ def emulator_command(
         index_delay=index_delay,
         latency_ms=latency,
         fault_rate=fault_rate,
+        feature_failure_rate=feature_failure_rate,
         seed=seed,
         max_upload_bytes=max_upload_bytes,
         allow_private_urls=allow_private_urls or None,

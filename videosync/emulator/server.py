@@ -147,6 +147,10 @@ class RunningEmulator:
             fault_rate=fault_rate, latency_ms=latency_ms, seed=seed, kinds=kinds
         )
 
+    def set_feature_failures(self, rate: float, features: tuple[str, ...] = ()) -> None:
+        """v2: make each new run of `features` (all when empty) fail with probability `rate`."""
+        self._state.feature_failures.configure(rate, features)
+
     def wait_for_downloads(self, timeout: float = 30.0) -> None:
         """Block until every `video_url` download in flight has finished (or failed)."""
         loop = self._loop
