@@ -11,6 +11,7 @@ import pytest
 from tests.emulator.conftest import uploaded, video
 from tests.emulator.v2.helpers import upload_v2, uploaded_v2, video_v2
 from videosync.emulator import RunningEmulator
+from videosync.emulator.v2 import decisions
 
 
 def test_file_upload_answers_202_uploaded_with_metadata_and_runs_no_feature(
@@ -366,3 +367,11 @@ def test_injected_faults_and_latency_apply_to_v2(
     assert set(response.json()) == {"error"}
     assert response.json()["error"]["type"] == "rate_limit_error"
     assert response.headers["retry-after"] == "0"
+
+
+def test_every_decision_is_in_the_docs_table() -> None:
+    page = (Path(__file__).parents[3] / "docs" / "emulator-v2.md").read_text(encoding="utf-8")
+
+    missing = [name for name in decisions.__all__ if f"(`{name}`)" not in page]
+
+    assert missing == [], "decisions without a row in docs/emulator-v2.md"
