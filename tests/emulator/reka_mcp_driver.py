@@ -278,13 +278,22 @@ async def mcp_reads(mcp: Mcp) -> None:
         start=0.0,
         end=1.0,
     )
+    await mcp.tool(
+        "mcp.get_transcript.text_window",
+        "get_transcript",
+        video_id=url_id,
+        format="text",
+        start=1.0,
+        end=3.0,
+    )
     captions = await mcp.tool("mcp.get_captions", "get_captions", video_id=url_id)
+    await mcp.tool("mcp.get_captions.window", "get_captions", video_id=url_id, start=0.0, end=2.0)
     await mcp.tool("mcp.get_captions.file_video", "get_captions", video_id=facts["file_video"])
     await mcp.tool("mcp.get_scenes", "get_scenes", video_id=url_id)
     await mcp.tool("mcp.summarize_video", "summarize_video", video_id=url_id)
-    # A search query made of words the video's own captions (or transcript) hold.
-    words = _field(captions, "data", 0, "caption") or _field(segments, "data", 0, "text")
-    facts["search_query"] = " ".join(str(words or "video").split()[:6])
+    facts["search_query"] = search_query(
+        _field(segments, "data", 0, "text") or _field(captions, "data", 0, "caption")
+    )
 
 
 async def mcp_search_and_ask(mcp: Mcp) -> None:
@@ -306,6 +315,14 @@ async def mcp_search_and_ask(mcp: Mcp) -> None:
         conversation_id=_field(asked, "conversation_id"),
     )
     await mcp.tool(
+        "mcp.ask_video.follow_up.window",
+        "ask_video",
+        question="And in this second?",
+        conversation_id=_field(asked, "conversation_id"),
+        start=2.0,
+        end=3.0,
+    )
+    await mcp.tool(
         "mcp.ask_video.window",
         "ask_video",
         question="What is on screen here?",
@@ -317,7 +334,7 @@ async def mcp_search_and_ask(mcp: Mcp) -> None:
         "mcp.ask_video.videos",
         "ask_video",
         question="How do these two videos differ?",
-        videos=[{"video_id": url_id}, {"video_id": file_id}],
+        videos=[{"video_id": url_id}, {"video_id": file_id, "start": 1.0, "end": 2.5}],
     )
     await mcp.tool(
         "mcp.segment_video",
@@ -494,23 +511,29 @@ async def py_reads(py: Python) -> None:
     await py.call(
         "py.objects.read", "paginate", f"/v2/videos/{vid}/objects", params={"page_limit": 50}
     )
-    await py.call("py.get_transcript.segments", "get_transcript", vid)
+    segments = await py.call("py.get_transcript.segments", "get_transcript", vid)
     await py.call("py.get_transcript.text", "get_transcript", vid, format="text")
     await py.call("py.get_transcript.words", "get_transcript", vid, format="words")
     await py.call(
         "py.get_transcript.window", "get_transcript", vid, start=0.0, end=1.5, max_items=10
     )
-    captions = await py.call("py.get_captions", "get_captions", vid)
+    await py.call("py.get_captions", "get_captions", vid)
     await py.call("py.get_scenes", "get_scenes", vid)
-    # Pages of one item each, followed through next_page_token by the client.
+    # Small pages, followed through next_page_token by the client (a short video has one
+    # chunk, hence one caption, but several scenes and many words).
     await py.call(
-        "py.paginate.captions.one_per_page",
+        "py.paginate.scenes.one_per_page",
         "paginate",
-        f"/v2/videos/{vid}/captions",
+        f"/v2/videos/{vid}/scenes",
         params={"page_limit": 1},
     )
-    words = _field(captions, 0, "caption")
-    py.facts["search_query"] = " ".join(str(words or "video").split()[:6])
+    await py.call(
+        "py.paginate.words.two_per_page",
+        "paginate",
+        f"/v2/videos/{vid}/transcript",
+        params={"page_limit": 2, "format": "words"},
+    )
+    py.facts["search_query"] = search_query(_field(segments, 0, "text"))
 
 
 async def py_groups_and_search(py: Python) -> None:
@@ -571,6 +594,12 @@ async def py_ask_and_delete(py: Python) -> None:
     await py.call("py.delete_video.again", "delete_video", vid, expect="NotFoundError")
     await py.call("py.delete_video.url", "delete_video", facts["python_url_video"])
     await py.call("py.list_videos.after_deletes", "list_videos")
+
+
+def search_query(text: Any) -> str:
+    """Six words a video's own transcript holds (without the emulator's "[synthetic]" tag)."""
+    words = [w for w in str(text or "").split() if not w.startswith("[")]
+    return " ".join(words[:6]) or "video"
 
 
 async def poll(
