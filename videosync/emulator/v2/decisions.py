@@ -10,12 +10,27 @@ from __future__ import annotations
 
 __all__ = [
     "BAD_REQUEST_STATUS",
+    "CHAT_MODEL",
     "CONFLICT_STATUS",
     "DELETE_GROUP_UNGROUPS_VIDEOS",
     "FEATURES_MAP_LISTS_REQUESTED_ONLY",
     "FILE_UPLOAD_NAME_DEFAULTS_TO_FILENAME",
     "MOVE_IS_ALL_OR_NOTHING",
+    "OBJECT_TYPE",
+    "PAGE_TOKEN_BOUND_TO_QUERY",
     "PATCH_NULL_GROUP_UNGROUPS",
+    "READ_TIME_RANGE_OVERLAPS",
+    "SCENES_NEED_SCENE_DETECTION",
+    "SCENE_INDEX_BASE",
+    "SEARCH_DEFAULT_STRATEGY",
+    "SEARCH_DEFAULT_THRESHOLD",
+    "SEARCH_PAGE_LIMIT_MAX",
+    "SEARCH_SCOPE_IGNORES_UNKNOWN_IDS",
+    "SEARCH_THRESHOLD_SCORES",
+    "SEGMENT_FRAMES_PER_SECOND",
+    "SEGMENT_MAX_WINDOW",
+    "TEXT_SEARCH_USES_READY_FIELDS",
+    "TRANSCRIPT_WORD_IS_A_SEGMENT",
     "TRIGGER_STATUS",
     "UNTRIGGERABLE_NOTE",
     "V1_INDEX_IMPLIES_FEATURES",
@@ -87,3 +102,78 @@ V1_INDEX_IMPLIES_FEATURES = ("transcript", "captions", "embeddings")
 features in v2, with statuses following its v1 indexing (pending → pending, indexing →
 processing, indexed → ready, failed → failed). v1's `qa_and_search` indexing is what QA
 and search need, which in v2 are these three."""
+
+# --- reads, segment, search and chat (REFERENCE.md §7, §8) ----------------------------------
+
+SCENES_NEED_SCENE_DETECTION = True
+"""§7. `GET …/scenes` is a 409 unless transcript ran with `chunking_config.use_scene_detection:
+true`, and the message says so. The client's note: scenes exist only when transcript ran with
+scene detection (reka-mcp tools/sub_resources.py:123-124); the catalog says the same."""
+
+READ_TIME_RANGE_OVERLAPS = True
+"""§7. The reads' `start`/`end` keep every item that overlaps the range (an item running
+across `start` is kept), not only items wholly inside it. The docs say only "restrict to a
+time range"; overlap loses nothing a caller asked for."""
+
+PAGE_TOKEN_BOUND_TO_QUERY = True
+"""§2, §7, §8. A page token is opaque: it holds the next offset and a fingerprint of the
+query it came from (route, video, filters; not `page_limit`). A garbled token, or one from
+another query, is a 422 naming `page_token`. The sources say only "the previous
+`next_page_token`"."""
+
+TRANSCRIPT_WORD_IS_A_SEGMENT = True
+"""§7, §10.12. `format=words` lists one `{start, end, text}` per word: SPEC types the
+transcript answer as segments or text only, so a word item shaped as a segment is the one
+shape the published schema accepts. False: Whisper's word shape, `{word, start, end}` (the
+chunker's `force_vllm_whisper_asr` suggests Whisper does the speech-to-text)."""
+
+SCENE_INDEX_BASE = 0
+"""§7. `SceneEntry.index` counts from 0, in time order. No source shows a value."""
+
+OBJECT_TYPE = "person"
+"""§6.1, §7. Every object detection is of type `person` (SPEC's known issues: only people are
+detected), with `person_id` null and `bbox` as `[x_min, y_min, x_max, y_max]` in pixels of
+the video's frame; a `type` filter of anything else gives an empty page."""
+
+SEGMENT_MAX_WINDOW = 15.0
+"""§7. Segment's window is at most 15 s (SPEC: "Max range is 15 seconds"). A longer window,
+an `end` not after `start`, a `start` outside the video or a `threshold` outside [0, 1] is a
+422 (`VALIDATION_STATUS`): FastAPI answers a model validator's error so. `end` past the
+video is clamped, as SPEC says of the default `end`."""
+
+SEGMENT_FRAMES_PER_SECOND = 2.0
+"""§7. Segment samples the window at two frames a second (the first real frame at or after
+each half second). SPEC says only "every sampled frame"; the client shows no rate."""
+
+SEARCH_DEFAULT_STRATEGY = "semantic"
+"""§8. `strategy` has no declared default; the official client sends none and runs the
+`search_only` pipeline (transcript, captions, embeddings) first, which is what semantic
+search needs (reka-mcp client.py:227-241, pipelines.py:27-31)."""
+
+SEARCH_THRESHOLD_SCORES = {"high": 0.75, "medium": 0.5, "low": 0.25, "none": 0.0}
+"""§8. The lowest score each `threshold` level keeps (semantic only); `none` keeps every
+moment of the pool, as an embedding search without a cut-off would. SPEC names the levels
+but not their cut-offs."""
+
+SEARCH_DEFAULT_THRESHOLD = "low"
+"""§8. `threshold` has no declared default; `low` keeps every moment sharing a word with
+the query and drops those sharing none."""
+
+SEARCH_PAGE_LIMIT_MAX = 50
+"""§8. `page_limit` above 50 is served as 50, below 1 is a 422. SPEC's description says
+"max 50" but its schema declares no `maximum` (FastAPI would publish `le=50` as one), so
+the cap is the service's own code, not validation."""
+
+SEARCH_SCOPE_IGNORES_UNKNOWN_IDS = True
+"""§8. `video_ids`, `group_ids` and `filter.id` narrow the pool ("Scope to …"); an id the
+caller does not have matches nothing rather than failing the search. Given together, each
+narrows further."""
+
+TEXT_SEARCH_USES_READY_FIELDS = True
+"""§8. Text search looks in each of `fields` whose feature is ready on a video (transcript,
+captions); a video with none of them ready is outside the pool (and `search_pool`).
+Semantic search needs `embeddings` ready (the features guide)."""
+
+CHAT_MODEL = "videosync-emulator-synthetic"
+"""§8. `V2ChatResponse.model` of the emulator's answers: no model runs, the answer is built
+from the synthetic captions and says so. No source names the service's model."""
