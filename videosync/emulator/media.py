@@ -1,4 +1,4 @@
-"""Reading a stored file's video metadata with PyAV (FFmpeg), and proving it decodes.
+"""Reading a stored file with PyAV (FFmpeg): its metadata, proof it decodes, its scene cuts.
 
 PyAV rather than a container parser such as hachoir: decoding a frame is what tells a
 playable video from a file that merely has a plausible header.
@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from av.video.reformatter import VideoReformatter
 
-__all__ = ["MediaInfo", "NotAVideo", "probe"]
+__all__ = ["CUT_THRESHOLD", "MIN_SCENE", "MediaInfo", "MediaScan", "NotAVideo", "probe", "scan"]
+
+CUT_THRESHOLD = 0.35
+"""Mean grey difference (0..1) between two frames' thumbnails that makes a scene cut."""
+
+MIN_SCENE = 0.5
+"""Seconds: a change sooner than this after the previous cut is not another cut."""
+
+_THUMB = (16, 9)
+_THUMB = (16, 9)
 
 
 @dataclass(frozen=True)
@@ -56,3 +66,53 @@ def probe(path: Path) -> MediaInfo:
             )
     except av.FFmpegError as exc:
         raise NotAVideo(f"not a decodable video: {exc.strerror or exc}") from exc
+
+
+@dataclass(frozen=True)
+class MediaScan:
+    """What one decode of the file tells: each frame's time and where the scenes cut."""
+
+    frame_times: tuple[float, ...]
+    cuts: tuple[float, ...]
+
+
+def _thumbnail(frame: av.VideoFrame, shrink: VideoReformatter) -> bytes:
+    width, height = _THUMB
+    small = shrink.reformat(frame, width=width, height=height, format="gray", interpolation="AREA")
+    plane = small.planes[0]
+    raw, stride = bytes(plane), plane.line_size
+    return b"".join(raw[row * stride : row * stride + width] for row in range(height))
+
+
+def _difference(a: bytes, b: bytes) -> float:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / (255 * len(a))
+
+
+def scan(path: Path) -> MediaScan:
+    """Every frame's time and the scene cuts of `path`: one decode. Blocking (a worker thread).
+
+    A cut is where the picture changes at once: each frame is shrunk to a 16x9 grey
+    thumbnail and compared with the one before; a mean difference over `CUT_THRESHOLD` (of
+    full scale) is a cut, unless it comes less than `MIN_SCENE` after the previous one.
+    """
+    times: list[float] = []
+    cuts: list[float] = []
+    previous: bytes | None = None
+    shrink = VideoReformatter()  # one for the file: it keeps its scaler between frames
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for frame in container.decode(stream):
+                if frame.time is None or (times and frame.time <= times[-1]):
+                    continue
+                now = max(0.0, float(frame.time))
+                thumbnail = _thumbnail(frame, shrink)
+                changed = previous is not None and _difference(previous, thumbnail) > CUT_THRESHOLD
+                if changed and now - (cuts[-1] if cuts else 0.0) >= MIN_SCENE:
+                    cuts.append(round(now, 3))
+                previous = thumbnail
+                times.append(round(now, 3))
+    except av.FFmpegError:
+        pass  # a damaged tail: what decoded before it is what the video has
+    return MediaScan(frame_times=tuple(times), cuts=tuple(cuts))

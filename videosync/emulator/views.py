@@ -14,7 +14,7 @@ from typing import Any
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.store import GroupRecord, VideoRecord
 
-__all__ = ["group_view", "indexing_status", "metadata_view", "video_view"]
+__all__ = ["group_view", "indexing_status", "metadata_view", "signed_url", "video_view"]
 
 INDEXING_TYPE = "qa_and_search"
 
@@ -27,6 +27,11 @@ def indexing_status(video: VideoRecord, now: float, delay: float) -> str:
     if now < video.ready_at + 2 * delay:
         return "indexing"
     return "failed" if video.error is not None else "indexed"
+
+
+def signed_url(base_url: str, signer: UrlSigner, video_id: str, now: float) -> str:
+    """A fresh signed download URL of a stored file, on `base_url` (ending in `/`)."""
+    return f"{base_url}files/{video_id}?{signer.query(video_id, now)}"
 
 
 def _description(video: VideoRecord) -> str | None:
@@ -58,7 +63,7 @@ def video_view(
     """The Video object; `url` is a fresh signed download URL on `base_url`."""
     return {
         "video_id": video.video_id,
-        "url": f"{base_url}files/{video.video_id}?{signer.query(video.video_id, now)}",
+        "url": signed_url(base_url, signer, video.video_id, now),
         "indexing_status": indexing_status(video, now, delay),
         "indexing_type": INDEXING_TYPE if video.do_index else None,
         "group_id": video.group_id,

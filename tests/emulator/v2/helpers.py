@@ -1,13 +1,25 @@
-"""Calls the v2 tests share: a v2 file upload, and reading one video."""
+"""What the v2 tests share: uploads, reads, feature runs, schema and error checks."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 
-__all__ = ["upload_v2", "uploaded_v2", "video_v2"]
+from videosync.emulator.v2.spec import spec
+
+__all__ = [
+    "SYNTHETIC",
+    "conforming",
+    "error_of",
+    "run_features",
+    "upload_v2",
+    "uploaded_v2",
+    "video_v2",
+]
 
 
 def upload_v2(
@@ -36,3 +48,36 @@ def video_v2(client: httpx.Client, video_id: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     found: dict[str, Any] = response.json()
     return found
+
+
+SYNTHETIC = "[synthetic]"
+
+
+@functools.cache
+def _validator(name: str) -> jsonschema_rs.Validator:
+    document = {"$ref": f"#/components/schemas/{name}", "components": spec()["components"]}
+    return jsonschema_rs.Draft202012Validator(document)
+
+
+def conforming(response: httpx.Response, schema: str) -> Any:
+    """The JSON of a 200 `response`, which must be valid against the published `schema`."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    errors = [e.message for e in _validator(schema).iter_errors(body)]
+    assert errors == [], f"not a {schema}: {errors}"
+    return body
+
+
+def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The v2 error envelope of a `status` answer."""
+    assert response.status_code == status, response.text
+    error: dict[str, Any] = response.json()["error"]
+    return error
+
+
+def run_features(api: httpx.Client, video_id: str, *features: str, **chunking: Any) -> None:
+    """Trigger transcript (with `chunking`) and then `features`, each ready at once."""
+    for feature in ("transcript", *features):
+        body = {"chunking_config": chunking} if feature == "transcript" and chunking else {}
+        response = api.post(f"/v2/videos/{video_id}/features/{feature}", json=body)
+        assert response.json()["status"] == "ready", response.text

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 from pathlib import Path
 from typing import Any
 
 import av
 import httpx
-import jsonschema_rs
 import pytest
 
 from testing.samplemedia import write_sample_video
-from tests.emulator.v2.helpers import uploaded_v2
-from videosync.emulator.v2.spec import spec
-
-SYNTHETIC = "[synthetic]"
-
-
-@functools.cache
-def _validator(name: str) -> jsonschema_rs.Validator:
-    document = {"$ref": f"#/components/schemas/{name}", "components": spec()["components"]}
-    return jsonschema_rs.Draft202012Validator(document)
-
-
-def conforming(response: httpx.Response, schema: str) -> Any:
-    """The JSON of a 200 `response`, which must be valid against the published `schema`."""
-    assert response.status_code == 200, response.text
-    body = response.json()
-    errors = [e.message for e in _validator(schema).iter_errors(body)]
-    assert errors == [], f"not a {schema}: {errors}"
-    return body
-
-
-def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
-    """The v2 error envelope of a `status` answer."""
-    assert response.status_code == status, response.text
-    error: dict[str, Any] = response.json()["error"]
-    return error
+from tests.emulator.v2.helpers import SYNTHETIC, conforming, error_of, run_features, uploaded_v2
 
 
 def write_cut_video(path: Path, scenes: list[tuple[int, float]], fps: int = 24) -> Path:
@@ -60,14 +33,6 @@ def write_cut_video(path: Path, scenes: list[tuple[int, float]], fps: int = 24) 
                 index += 1
         container.mux(stream.encode())
     return path
-
-
-def run_features(api: httpx.Client, video_id: str, *features: str, **chunking: Any) -> None:
-    """Trigger transcript (with `chunking`) and then `features`, each ready at once."""
-    for feature in ("transcript", *features):
-        body = {"chunking_config": chunking} if feature == "transcript" and chunking else {}
-        response = api.post(f"/v2/videos/{video_id}/features/{feature}", json=body)
-        assert response.json()["status"] == "ready", response.text
 
 
 def walk(api: httpx.Client, path: str, schema: str, **params: Any) -> list[dict[str, Any]]:

@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from testing.samplemedia import write_sample_video
-from tests.emulator.v2.helpers import uploaded_v2
-from tests.emulator.v2.test_insights import SYNTHETIC, conforming, error_of, run_features
+from tests.emulator.v2.helpers import SYNTHETIC, conforming, error_of, run_features, uploaded_v2
 
 SEARCH = "V2SearchResponse"
 EVERYTHING = ("captions", "embeddings")

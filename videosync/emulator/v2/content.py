@@ -1,10 +1,8 @@
 """What the v2 reads show of a stored video: real timing from the file, synthetic words.
 
-Real, read from the media with PyAV: the duration, every frame's timestamp, and the scene
-cuts. A cut is where the picture changes at once: each frame is shrunk to a 16x9 grey
-thumbnail and compared with the one before; a mean difference over `CUT_THRESHOLD` (of full
-scale) is a cut, unless it comes less than `MIN_SCENE` after the previous one. That takes
-one decode of the file, done in a worker thread and cached per video (and file size).
+Real, read from the media with PyAV (`media.scan`): the duration, every frame's timestamp,
+and the scene cuts. That takes one decode of the file, done in a worker thread and cached
+per video (and file size).
 
 Synthetic, drawn from a generator seeded by the video id (the same video always reads the
 same): the words of the transcript, the captions, the people found in objects and segment
@@ -26,19 +24,15 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-import av
-from av.video.reformatter import VideoReformatter
 
+from videosync.emulator.media import MediaScan, scan
 from videosync.emulator.state import EmulatorState
 from videosync.emulator.store import VideoRecord
 from videosync.emulator.v2.decisions import OBJECT_TYPE, SEGMENT_FRAMES_PER_SECOND
 
 __all__ = [
-    "CUT_THRESHOLD",
-    "MIN_SCENE",
     "SYNTHETIC",
     "Chunk",
-    "MediaScan",
     "Span",
     "VideoContent",
     "content_of",
@@ -49,13 +43,6 @@ __all__ = [
 SYNTHETIC = "[synthetic]"
 """The first word of every made-up text."""
 
-CUT_THRESHOLD = 0.35
-"""Mean grey difference (0..1) between two frames' thumbnails that makes a scene cut."""
-
-MIN_SCENE = 0.5
-"""Seconds: a change sooner than this after the previous cut is not another cut."""
-
-_THUMB = (16, 9)
 _DEFAULT_CHUNKING = {"min_len": 15.0, "max_len": 25.0, "use_scene_detection": False}
 _OBJECT_SAMPLE_FPS = 1.0
 """Frames a second on which objects reports people (at most `person_localization.max_fps`)."""
@@ -74,14 +61,6 @@ _WORDS = tuple(
 )
 _SHOTS = ("wide shot", "close-up", "medium shot", "slow pan", "static shot", "tracking shot")
 _SUBJECTS = ("a street", "a harbor", "a room", "a screen", "a group of people", "a landscape")
-
-
-@dataclass(frozen=True)
-class MediaScan:
-    """What one decode of the file tells: each frame's time and where the scenes cut."""
-
-    frame_times: tuple[float, ...]
-    cuts: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -104,45 +83,9 @@ class Chunk:
     caption: str
 
 
-def _thumbnail(frame: av.VideoFrame, shrink: VideoReformatter) -> bytes:
-    width, height = _THUMB
-    small = shrink.reformat(frame, width=width, height=height, format="gray", interpolation="AREA")
-    plane = small.planes[0]
-    raw, stride = bytes(plane), plane.line_size
-    return b"".join(raw[row * stride : row * stride + width] for row in range(height))
-
-
-def _difference(a: bytes, b: bytes) -> float:
-    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) / (255 * len(a))
-
-
-def _scan(path: Path) -> MediaScan:
-    times: list[float] = []
-    cuts: list[float] = []
-    previous: bytes | None = None
-    shrink = VideoReformatter()  # one for the file: it keeps its scaler between frames
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
-            for frame in container.decode(stream):
-                if frame.time is None or (times and frame.time <= times[-1]):
-                    continue
-                now = max(0.0, float(frame.time))
-                thumbnail = _thumbnail(frame, shrink)
-                changed = previous is not None and _difference(previous, thumbnail) > CUT_THRESHOLD
-                if changed and now - (cuts[-1] if cuts else 0.0) >= MIN_SCENE:
-                    cuts.append(round(now, 3))
-                previous = thumbnail
-                times.append(round(now, 3))
-    except av.FFmpegError:
-        pass  # a damaged tail: what decoded before it is what the video has
-    return MediaScan(frame_times=tuple(times), cuts=tuple(cuts))
-
-
 @functools.lru_cache(maxsize=64)
 def _cached_scan(path: str, video_id: str, size: int | None) -> MediaScan:
-    return _scan(Path(path))
+    return scan(Path(path))
 
 
 async def scan_of(state: EmulatorState, video: VideoRecord) -> MediaScan:

@@ -42,6 +42,7 @@ from videosync.emulator.v2.decisions import (
 from videosync.emulator.v2.features import require_ready, statuses_of
 from videosync.emulator.v2.insights import invalid, paginate, video_of
 from videosync.emulator.v2.spec import validated
+from videosync.emulator.views import signed_url
 from videosync.model import DEFAULT_GROUP
 
 __all__ = ["ROUTES"]
@@ -71,11 +72,6 @@ class _Moment:
 
 def _tokens(text: str | None) -> list[str]:
     return re.findall(r"[a-z0-9]+", (text or "").lower())
-
-
-def _video_url(state: EmulatorState, request: Request, video: VideoRecord, now: float) -> str:
-    # The presigned download URL, as `videos.video_view` builds it.
-    return f"{request.base_url}files/{video.video_id}?{state.signer.query(video.video_id, now)}"
 
 
 def _within(value: float | None, bounds: dict[str, Any] | None) -> bool:
@@ -214,7 +210,7 @@ def _result(
         "caption": chunk.caption if "captions" in fields else None,
         "transcript": chunk.transcript if "transcript" in fields else None,
         "thumbnail_url": None,
-        "video_url": _video_url(state, request, video, now),
+        "video_url": signed_url(str(request.base_url), state.signer, video.video_id, now),
     }
 
 

@@ -31,7 +31,7 @@ from videosync.emulator.v2.decisions import (
 from videosync.emulator.v2.features import feature_map, upload_status
 from videosync.emulator.v2.spec import check_uuid, validated
 from videosync.emulator.videos import keep_upload, vet_url
-from videosync.emulator.views import metadata_view
+from videosync.emulator.views import metadata_view, signed_url
 from videosync.model import DEFAULT_GROUP
 
 __all__ = ["ROUTES", "render", "video_view", "videos_of"]
@@ -49,7 +49,7 @@ def video_view(
     stored = video.size is not None and video.error is None
     url = None
     if stored:
-        url = f"{request.base_url}files/{video.video_id}?{state.signer.query(video.video_id, now)}"
+        url = signed_url(str(request.base_url), state.signer, video.video_id, now)
     return {
         "video_id": video.video_id,
         "url": url,
