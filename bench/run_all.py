@@ -145,6 +145,39 @@ def _ingest_rows(out: str, quick: bool) -> list[Row]:
     ]
 
 
+def _v2_rows(out: str, quick: bool) -> list[Row]:
+    size = _find(r"^emulator v2 ingest of (\d+) MiB", out).group(1)
+    line = r"^\s+{} POST \S+\s+([\d.]+)\s+([\d.]+)\s+(\d+)$"
+    v1, v2 = (
+        float(_find(line.format("v1"), out).group(3)),
+        float(_find(line.format("v2"), out).group(3)),
+    )
+    idle = _find(r"^emulator idle CPU over ([\d.]+) s", out).group(1)
+    empty = float(_find(r"^\s+0 videos: ([\d.]+) s CPU", out).group(1))
+    full = _find(r"^\s+(\d+) videos: ([\d.]+) s CPU \(transcript", out)
+    allowed = float(_find(r"target <= ([\d.]+) s", out).group(1))
+    videos, busy = full.group(1), float(full.group(2))
+    return [
+        Row(
+            what=f"v2 upload ingest {size} MiB",
+            target="≥ 0.9x v1 route",
+            measured=f"{v2:.0f} MB/s",
+            reference=f"v1 route {v1:.0f} MB/s",
+            ratio=_x(v2, v1),
+            # At 128 MiB (--quick) fsync and probing weigh more: no verdict.
+            met=None if quick else v2 >= 0.9 * v1,
+        ),
+        Row(
+            what=f"idle CPU, {videos} videos pending ({idle} s)",
+            target="no growth per idle video",
+            measured=f"{busy:.3f} s",
+            reference=f"0 videos {empty:.3f} s",
+            ratio=_x(busy, empty),
+            met=busy - empty <= allowed,
+        ),
+    ]
+
+
 def _hash_rows(out: str, quick: bool) -> list[Row]:
     speed = {
         m.group(1): float(m.group(2))
@@ -311,6 +344,13 @@ BENCHES: tuple[Bench, ...] = (
         _apply_one_rows,
     ),
     Bench("ingest", "emulator_ingest.py", (), ("--size-mib", "128", "--repeat", "1"), _ingest_rows),
+    Bench(
+        "ingest-v2",
+        "emulator_v2.py",
+        (),
+        ("--size-mib", "128", "--repeat", "2", "--videos", "500", "--idle-seconds", "5"),
+        _v2_rows,
+    ),
     Bench("hash", "hash.py", (), ("--rounds", "2"), _hash_rows),
     Bench("manifest", "manifest_scale.py", (), (), _manifest_rows),
     Bench("plan", "plan_scale.py", (), ("--sizes", "1000,10000"), _plan_rows),
