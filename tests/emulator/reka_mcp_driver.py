@@ -232,6 +232,19 @@ async def mcp_upload_and_index(mcp: Mcp) -> None:
         lambda video: video.get("status") != "uploading",
     )
     await mcp.tool("mcp.get_video.uploaded", "get_video", video_id=url_id)
+    # A URL that answers 404: the upload is accepted, and the video ends 'failed', saying why.
+    missing = await mcp.tool(
+        "mcp.upload_video.missing_url",
+        "upload_video",
+        video_url=facts["video_url"] + ".missing",
+        name="reka-mcp missing",
+    )
+    missing_id = facts["missing_video"] = _field(missing, "video_id")
+    facts["missing_wait"] = await poll(
+        lambda: mcp.unrecorded("get_video", video_id=missing_id),
+        lambda video: video.get("status") != "uploading",
+    )
+    await mcp.tool("mcp.get_video.missing_url", "get_video", video_id=missing_id)
     # The local-mode one-step path: upload a file (the client sends no name) and index it.
     indexed_file = await mcp.tool(
         "mcp.index_video.file_path",
@@ -468,6 +481,15 @@ async def py_features(py: Python) -> None:
     facts = py.facts
     vid = facts["python_video"]
     await py.call("py.plan_features.first", "plan_features", vid, QA_FEATURES)
+    # Too early: what the client's own fixtures expect, a 409 (its ConflictError).
+    await py.call("py.get_transcript.not_ready", "get_transcript", vid, expect="ConflictError")
+    await py.call(
+        "py.trigger_feature.captions.before_transcript",
+        "trigger_feature",
+        vid,
+        "captions",
+        expect="ConflictError",
+    )
     await py.call(
         "py.trigger_feature.transcript",
         "trigger_feature",

@@ -199,6 +199,12 @@ def check_mcp_videos(report: Report) -> None:
         (_get(video, "metadata", "width"), _get(video, "metadata", "height")) == (WIDTH, HEIGHT),
         f"size not {WIDTH}x{HEIGHT}: {_get(video, 'metadata')}",
     )
+    failed = report.result("mcp.get_video.missing_url")
+    report.check(
+        "mcp.get_video.missing_url",
+        _get(failed, "status") == "failed" and bool(_get(failed, "error")),
+        f"an upload from a URL that answers 404 should end 'failed' with an error: {failed}",
+    )
     for label, wanted in (
         ("mcp.index_video.file_path", ["captions", "transcript"]),
         ("mcp.index_video.video_id", ["captions", "embeddings", "transcript"]),
