@@ -24,6 +24,7 @@ from videosync.emulator.faults import (
     FaultInjector,
     FaultMiddleware,
     FaultSettings,
+    FeatureFailures,
 )
 from videosync.emulator.fetch import Fetcher
 from videosync.emulator.problems import Problem, is_v2, problem_response
@@ -32,7 +33,6 @@ from videosync.emulator.signing import UrlSigner
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import Store
 from videosync.emulator.v2 import routes as v2_routes
-from videosync.emulator.v2.features import FeatureFailures
 from videosync.version import __version__
 
 __all__ = ["build_app"]

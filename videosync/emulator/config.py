@@ -6,12 +6,16 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FAULT_KINDS", "EmulatorConfig", "is_loopback"]
+__all__ = ["FAILABLE_FEATURES", "FAULT_KINDS", "EmulatorConfig", "is_loopback"]
 
 FAULT_KINDS: tuple[str, ...] = ("429", "500", "503", "drop", "drop_after_body")
 """What an injected fault can be. All but `drop_after_body` happen before the request body is
 read and the request has no effect; `drop_after_body` runs the request (an upload is stored)
 and then drops the connection before the response is complete."""
+
+
+FAILABLE_FEATURES: tuple[str, ...] = ("transcript", "captions", "embeddings", "objects")
+"""The v2 features a run can be made to fail: those with a trigger route."""
 
 
 def is_loopback(host: str) -> bool:

@@ -1,4 +1,4 @@
-"""Fault injection for tests: latency, 429, 500, 503 and dropped connections, seeded.
+"""Fault injection for tests: latency, 429, 500, 503, dropped connections, failed v2 features.
 
 Every request except the `/` status and the signed download route first waits
 `latency_ms`, then with probability `fault_rate` gets one fault drawn from the allowed
@@ -17,15 +17,21 @@ import asyncio
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from videosync.emulator.config import FAULT_KINDS
+from videosync.emulator.config import FAILABLE_FEATURES, FAULT_KINDS
 from videosync.emulator.problems import is_v2, problem_response
 
-__all__ = ["DroppedConnection", "FaultInjector", "FaultMiddleware", "FaultSettings"]
+__all__ = [
+    "DroppedConnection",
+    "FaultInjector",
+    "FaultMiddleware",
+    "FaultSettings",
+    "FeatureFailures",
+]
 
 
 class DroppedConnection(Exception):
@@ -145,3 +151,33 @@ async def _drop(send: Send) -> None:
         }
     )
     raise DroppedConnection
+
+
+class FeatureFailures:
+    """The injected failure rate of feature runs (changeable while the emulator runs)."""
+
+    def __init__(self, rate: float, seed: int, features: Iterable[str] = ()) -> None:
+        self._lock = threading.Lock()
+        self._seed = seed
+        self.configure(rate, features)
+
+    def configure(self, rate: float, features: Iterable[str] = ()) -> None:
+        """Fail each run of `features` (all four when empty) with probability `rate`."""
+        chosen = tuple(features) or FAILABLE_FEATURES
+        unknown = set(chosen) - set(FAILABLE_FEATURES)
+        if unknown:
+            known = ", ".join(FAILABLE_FEATURES)
+            raise ValueError(f"unknown features {sorted(unknown)}; known: {known}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"a failure rate is between 0 and 1, not {rate}")
+        with self._lock:
+            self._rate = rate
+            self._features = frozenset(chosen)
+
+    def fails(self, video_id: str, feature: str, attempt: int) -> bool:
+        """Whether this attempt fails: the same video, feature and attempt always draw alike."""
+        with self._lock:
+            rate, features = self._rate, self._features
+        if rate <= 0 or feature not in features:
+            return False
+        return random.Random(f"{self._seed}:{video_id}:{feature}:{attempt}").random() < rate

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
 from videosync.emulator.config import EmulatorConfig
-from videosync.emulator.faults import FaultInjector
+from videosync.emulator.faults import FaultInjector, FeatureFailures
 from videosync.emulator.fetch import Fetcher
 from videosync.emulator.signing import UrlSigner
 from videosync.emulator.store import Store
-
-if TYPE_CHECKING:
-    from videosync.emulator.v2.features import FeatureFailures
 
 __all__ = ["EmulatorState", "state_of"]
 

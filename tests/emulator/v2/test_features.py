@@ -13,6 +13,7 @@ import pytest
 from tests.conftest import API_KEY
 from tests.emulator.v2.helpers import upload_v2, uploaded_v2, video_v2
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
+from videosync.emulator.config import FAILABLE_FEATURES
 
 FULL = ["transcript", "captions", "embeddings"]
 
@@ -53,6 +54,7 @@ def test_catalog_lists_the_four_features_and_their_dependencies(api: httpx.Clien
         "objects": ["transcript"],
     }
     assert catalog["transcript"]["description"] == "Speech-to-text transcription and video chunking"
+    assert tuple(catalog) == FAILABLE_FEATURES  # every feature with a trigger can be made to fail
 
 
 def test_plan_and_trigger_follow_the_dependencies(api: httpx.Client, sample_video: Path) -> None:

@@ -56,6 +56,14 @@ def test_vendored_spec_is_the_shared_yaml() -> None:
     )
 
 
+def test_vendored_reference_is_the_shared_one() -> None:
+    shared = SHARED_YAML.with_name("REFERENCE.md")
+    vendored = SPEC_PATH.with_name("REFERENCE.md")
+    if not shared.is_file():
+        pytest.fail(f"{shared} is missing: check the shared API folder out beside the clone")
+    assert vendored.read_bytes() == shared.read_bytes(), f"copy {shared} to {vendored} again"
+
+
 # --- every operation is served -------------------------------------------------------------
 
 

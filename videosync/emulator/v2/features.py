@@ -10,8 +10,6 @@ seeded by video, feature and attempt) or certain (the file is not a decodable vi
 
 from __future__ import annotations
 
-import random
-import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,7 +36,6 @@ from videosync.emulator.views import indexing_status
 __all__ = [
     "CATALOG",
     "ROUTES",
-    "FeatureFailures",
     "feature_map",
     "require_ready",
     "statuses_of",
@@ -116,35 +113,6 @@ _TRIGGER_SCHEMAS = {
 }
 _FROM_V1 = {"pending": "pending", "indexing": "processing", "indexed": "ready", "failed": "failed"}
 _RUNNING = ("pending", "processing")
-
-
-class FeatureFailures:
-    """The injected failure rate of feature runs (changeable while the emulator runs)."""
-
-    def __init__(self, rate: float, seed: int, features: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._seed = seed
-        self.configure(rate, features)
-
-    def configure(self, rate: float, features: Iterable[str] = ()) -> None:
-        """Fail each run of `features` (all four when empty) with probability `rate`."""
-        chosen = tuple(features) or tuple(_BY_NAME)
-        unknown = set(chosen) - set(_BY_NAME)
-        if unknown:
-            raise ValueError(f"unknown features {sorted(unknown)}; known: {sorted(_BY_NAME)}")
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"a failure rate is between 0 and 1, not {rate}")
-        with self._lock:
-            self._rate = rate
-            self._features = frozenset(chosen)
-
-    def fails(self, video_id: str, feature: str, attempt: int) -> bool:
-        """Whether this attempt fails: the same video, feature and attempt always draw alike."""
-        with self._lock:
-            rate, features = self._rate, self._features
-        if rate <= 0 or feature not in features:
-            return False
-        return random.Random(f"{self._seed}:{video_id}:{feature}:{attempt}").random() < rate
 
 
 def upload_status(video: VideoRecord) -> str:
