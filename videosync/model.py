@@ -12,11 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
+    "API_VERSIONS",
     "DEFAULT_GROUP",
+    "FEATURES",
+    "INDEX_FEATURES",
     "LOCKFILE_VERSION",
+    "LOCKFILE_VERSION_V2",
+    "ApiVersion",
     "Desired",
     "DesiredGroup",
     "DesiredState",
@@ -43,6 +48,17 @@ __all__ = [
 
 DEFAULT_GROUP = "default"
 """The group every video is in when it names none (the API's own word for it)."""
+
+ApiVersion = Literal["v1", "v2"]
+API_VERSIONS: tuple[ApiVersion, ...] = ("v1", "v2")
+"""The Vision API's versions: v1 (the seed's video management calls; no update call) and
+v2 (in-place PATCH of name, title, description and group; per-video features)."""
+
+FEATURES: tuple[str, ...] = ("transcript", "captions", "embeddings", "objects")
+"""The v2 features a manifest can declare (those the API can trigger), dependencies first."""
+
+INDEX_FEATURES: tuple[str, ...] = ("transcript", "captions", "embeddings")
+"""What `index: true` stands for under v2: v1's search-and-QA indexing is these features."""
 
 
 @dataclass(frozen=True, order=True)
@@ -97,6 +113,20 @@ class DesiredVideo:
     thumbnails: bool = False
     protect: bool = False
     location: Location | None = field(default=None, compare=False)
+    title: str | None = None
+    """v2 only: the video's title (its name when unset)."""
+    description: str | None = None
+    """v2 only: the video's description."""
+    features: tuple[str, ...] | None = None
+    """v2 only: the features declared (`FEATURES` names); None when the manifest declares
+    none, in which case `index: true` stands for `INDEX_FEATURES` under v2."""
+
+    def wanted_features(self) -> tuple[str, ...]:
+        """The features this entry wants under v2, in `FEATURES` order."""
+        wanted = (
+            self.features if self.features is not None else (INDEX_FEATURES if self.index else ())
+        )
+        return tuple(f for f in FEATURES if f in wanted)
 
 
 class DesiredState(Protocol):
@@ -136,6 +166,15 @@ class RemoteVideo:
     duration: float | None = None
     avg_fps: float | None = None
     indexing_type: str | None = None
+    title: str | None = None
+    """`metadata.title` (v2 sets it; v1 shows the name there)."""
+    description: str | None = None
+    """`metadata.description`."""
+    status: str | None = None
+    """v2's upload status (`uploading`, `uploaded`, `failed`); None from v1."""
+    features: Mapping[str, str] | None = None
+    """v2's per-feature statuses (`none`, `pending`, `processing`, `ready`, `failed`,
+    `blocked`); None from v1, which has none."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +205,11 @@ A version 1 lockfile (`sha256:` hashes, no git identities) is read as it is; its
 their sha256 until they are next uploaded (`content/localfiles.py`), and it is written back
 as version 2.
 """
+
+
+LOCKFILE_VERSION_V2 = 3
+"""Version 3: written by an apply under API v2 (`api_version: v2`); entries may carry
+`title`, `description` and `features`. Version 2 is still what an apply under v1 writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +245,13 @@ class VideoSpec:
     index: bool
     thumbnails: bool
     source: Source
+    title: str | None = None
+    description: str | None = None
+    features: tuple[str, ...] = ()
+    """v2: the features wanted (`DesiredVideo.wanted_features`); always () under v1."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "group": self.group,
             "group_id": self.group_id,
@@ -212,6 +260,14 @@ class VideoSpec:
             "thumbnails": self.thumbnails,
             "source": self.source.to_json(),
         }
+        # Only where set, so what v1 writes stays as it was.
+        if self.title is not None:
+            out["title"] = self.title
+        if self.description is not None:
+            out["description"] = self.description
+        if self.features:
+            out["features"] = list(self.features)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VideoSpec:
@@ -223,6 +279,9 @@ class VideoSpec:
             index=data["index"],
             thumbnails=data["thumbnails"],
             source=Source.from_json(data["source"]),
+            title=data.get("title"),
+            description=data.get("description"),
+            features=tuple(data.get("features", ())),
         )
 
 
@@ -305,8 +364,19 @@ class Lockfile:
 
     videos: Mapping[str, LockEntry] = field(default_factory=dict)
     groups: Mapping[str, LockGroup] = field(default_factory=dict)
+    api_version: ApiVersion | None = None
+    """The API version the last apply used; None: v1 (lockfiles from before v2)."""
 
     def to_json(self) -> dict[str, Any]:
+        if self.api_version == "v2":
+            # A version older videosyncs refuse: they would take v2's in-place updates
+            # and features for drift and replace every video.
+            return {
+                "version": LOCKFILE_VERSION_V2,
+                "api_version": "v2",
+                "videos": {key: entry.to_json() for key, entry in self.videos.items()},
+                "groups": {ref: group.to_json() for ref, group in self.groups.items()},
+            }
         return {
             "version": LOCKFILE_VERSION,
             "videos": {key: entry.to_json() for key, entry in self.videos.items()},

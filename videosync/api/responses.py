@@ -25,6 +25,7 @@ from videosync.errors import (
 from videosync.model import DEFAULT_GROUP, RemoteGroup, RemoteVideo
 
 __all__ = [
+    "FeaturePlan",
     "UploadResult",
     "error_for_status",
     "parse_group",
@@ -33,6 +34,18 @@ __all__ = [
     "parse_upload",
     "parse_videos",
 ]
+
+
+@dataclass(frozen=True)
+class FeaturePlan:
+    """v2's `features/plan` answer: where a video stands on the way to its desired features."""
+
+    statuses: Mapping[str, str]
+    actionable: tuple[str, ...]
+    processing: tuple[str, ...]
+    blocked: tuple[str, ...]
+    errors: Mapping[str, str]
+    done: bool
 
 
 @dataclass(frozen=True)
