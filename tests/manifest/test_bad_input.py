@@ -61,8 +61,9 @@ CASES: list[tuple[str, str, list[str]]] = [
         "unknown-key-far",
         V + "  - path: media/intro.mp4\n    colour: red\n",
         [
-            f"{F}:4:5: videos[0].colour: unknown key 'colour' (allowed: glob, group, id, "
-            "index, name, path, protect, start, thumbnails, url)"
+            f"{F}:4:5: videos[0].colour: unknown key 'colour' (allowed: description, "
+            "features, glob, group, id, index, name, path, protect, start, thumbnails, title, "
+            "url)"
         ],
     ),
     (

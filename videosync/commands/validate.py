@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from videosync.errors import ManifestError, ManifestInvalid
 from videosync.manifest.loader import Manifest, load_manifest
+from videosync.manifest.versions import version_warnings
 
 __all__ = ["Validation", "errors_json", "validate"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,9 @@ class Validation:
     file: str
     manifest: Manifest | None
     errors: tuple[ManifestError, ...]
+    warnings: tuple[str, ...] = ()
+    """Fields of a valid manifest that `plan` refuses under one API version: validate makes
+    no API call, so it cannot know which version the catalog is on."""
 
     @property
     def ok(self) -> bool:
@@ -54,12 +61,19 @@ def errors_json(results: list[Validation]) -> str:
 
 
 def validate(path: Path) -> Validation:
-    """Validate the manifest at `path` without any network access; never raises for it."""
+    """Validate the manifest at `path` without any network access; never raises for it.
+
+    A valid manifest that writes fields only one API version can carry is still valid (exit
+    0), but each such field is logged as a warning, once, at the first place it is written.
+    """
     try:
         manifest = load_manifest(path)
     except ManifestInvalid as exc:
         return Validation(str(path), None, tuple(exc.errors))
-    return Validation(str(path), manifest, ())
+    warnings = tuple(version_warnings(manifest.version_fields))
+    for warning in warnings:
+        log.warning("%s", warning)
+    return Validation(str(path), manifest, (), warnings)
 
 
 def _count(n: int, noun: str) -> str:

@@ -20,8 +20,9 @@ from videosync.errors import ManifestError, ManifestInvalid
 from videosync.gcpause import collector_paused
 from videosync.manifest.files import FileProblem, LocalFiles
 from videosync.manifest.schema import check_schema, format_path, suggest
+from videosync.manifest.versions import VersionField, refusals, written_fields
 from videosync.manifest.yamlread import PathPart, YamlDocument, parse_timestamp, read_yaml
-from videosync.model import DEFAULT_GROUP, DesiredGroup, DesiredVideo, Location
+from videosync.model import DEFAULT_GROUP, ApiVersion, DesiredGroup, DesiredVideo, Location
 from videosync.ownership import GROUP_MARKER, SignedUrl, marked_metadata, url_identity
 
 __all__ = [
@@ -55,6 +56,10 @@ class Defaults:
     index: bool = True
     thumbnails: bool = False
     protect: bool = False
+    title: str | None = None
+    description: str | None = None
+    features: tuple[str, ...] | None = None
+    """None when `defaults:` declares no `features`."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,22 @@ class Manifest:
     defaults: Defaults = field(default_factory=Defaults)
     digest: str = ""
     """`sha256:<hex>` of the manifest's bytes, as read."""
+    version_fields: tuple[VersionField, ...] = ()
+    """Each place the manifest writes a field only one API version can carry, by line."""
+
+    def fields_refused_by(self, version: ApiVersion) -> tuple[VersionField, ...]:
+        """The places that write a field API `version` cannot carry (`versions.py`)."""
+        return tuple(f for f in self.version_fields if f.version != version)
+
+    def check_api_version(self, version: ApiVersion) -> None:
+        """Refuse a manifest that writes fields API `version` cannot carry.
+
+        Raises `ManifestInvalid` (exit code 3, before any API call) with one error per
+        field, at the first place it is written, saying what to do.
+        """
+        errors = refusals(self.version_fields, version)
+        if errors:
+            raise ManifestInvalid(errors)
 
     def group(self, ref: str) -> DesiredGroup | None:
         """The group the manifest calls `ref` under `groups:`, or None."""
@@ -114,6 +135,10 @@ class _Resolver:
         self.files = LocalFiles(self.path.parent)
         self.keys: dict[str, tuple[int, Location]] = {}
         self.faulted: set[tuple[PathPart, ...]] = set()
+        self.version_fields: list[VersionField] = []
+        # Version-exclusive fields of `defaults:`: where each is written, and the keys of
+        # the videos that inherit it.
+        self.default_fields: dict[str, tuple[Location, list[str]]] = {}
 
     def manifest(self) -> Manifest | None:
         """The manifest, or None when `self.errors` says why there is none."""
@@ -152,6 +177,11 @@ class _Resolver:
                     )
         if self.errors:
             return None
+        for name, (where, keys) in self.default_fields.items():
+            if keys:
+                self.version_fields.append(
+                    VersionField(name, where, f"defaults.{name}", tuple(keys))
+                )
         return Manifest(
             path=self.path,
             root=Path(self.files.root),
@@ -159,6 +189,7 @@ class _Resolver:
             groups=tuple(group for _, group in groups),
             defaults=defaults,
             digest=self.doc.digest,
+            version_fields=tuple(sorted(self.version_fields, key=lambda f: f.location)),
         )
 
     # --- groups and defaults -------------------------------------------------------------
@@ -231,11 +262,16 @@ class _Resolver:
             return Defaults()
         group = raw.get("group", DEFAULT_GROUP)
         self._check_group(("defaults", "group"), group, known)
+        for name in written_fields(raw):
+            self.default_fields[name] = (self.doc.locate(("defaults", name), key=True), [])
         return Defaults(
             group=group,
             index=raw.get("index", True),
             thumbnails=raw.get("thumbnails", False),
             protect=raw.get("protect", False),
+            title=raw.get("title"),
+            description=raw.get("description"),
+            features=tuple(raw["features"]) if "features" in raw else None,
         )
 
     def _check_group(self, at: tuple[PathPart, ...], ref: str, known: set[str]) -> bool:
@@ -271,6 +307,7 @@ class _Resolver:
         if not bad.isdisjoint(_SOURCE_FIELDS):
             return []
         videos = []
+        features = entry.get("features", defaults.features)
         # Keys are claimed even when another field is wrong, so duplicates show up too.
         for key, file, url in self._sources(at, entry):
             if not self._claim(key, index, location, at, entry):
@@ -288,9 +325,25 @@ class _Resolver:
                     thumbnails=entry.get("thumbnails", defaults.thumbnails),
                     protect=entry.get("protect", defaults.protect),
                     location=location,
+                    title=entry.get("title", defaults.title),
+                    description=entry.get("description", defaults.description),
+                    features=None if features is None else tuple(features),
                 )
             )
+        if videos:
+            self._note_version_fields(at, entry, tuple(v.key for v in videos))
         return videos
+
+    def _note_version_fields(
+        self, at: tuple[PathPart, ...], entry: dict[str, Any], keys: tuple[str, ...]
+    ) -> None:
+        """Record the version-exclusive fields the entry writes or inherits from `defaults:`."""
+        for name in written_fields(entry):
+            where = self.doc.locate((*at, name), key=True)
+            self.version_fields.append(VersionField(name, where, format_path((*at, name)), keys))
+        for name, (_, inheritors) in self.default_fields.items():
+            if name not in entry:
+                inheritors.extend(keys)
 
     def _sources(
         self, at: tuple[PathPart, ...], entry: dict[str, Any]

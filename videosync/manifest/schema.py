@@ -116,6 +116,22 @@ def _retell(error: jsonschema_rs.ValidationError, at: _At, data: Any) -> list[_T
     if isinstance(kind, _Kind.Constant):
         wording = rule.get("errorMessage", error.message)
         return [(at, f"{wording} (got {_describe(_value_at(data, at))})", False)]
+    if isinstance(kind, _Kind.Enum):
+        value = _value_at(data, at)
+        options = tuple(str(option) for option in rule.get("enum", ()))
+        said = f"'{value}'" if isinstance(value, str) else _describe(value)
+        hint = (suggest(value, options) if isinstance(value, str) else "") or (
+            f" (choose from: {', '.join(options)})"
+        )
+        return [(at, f"{rule.get('errorMessage', 'not allowed:')} {said}{hint}", False)]
+    if isinstance(kind, _Kind.UniqueItems):
+        items = _value_at(data, at)
+        # The second mention is the one to delete, so the error points at it.
+        for second, item in enumerate(items):
+            if item in items[:second]:
+                first = format_path((*at, items.index(item)))
+                said = f"'{item}'" if isinstance(item, str) else _describe(item)
+                return [((*at, second), f"{said} is listed twice (first at {first})", False)]
     return [(at, error.message, False)]
 
 
