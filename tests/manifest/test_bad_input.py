@@ -223,6 +223,43 @@ CASES: list[tuple[str, str, list[str]]] = [
         V + "  - path: media/intro.mp4\n    index: maybe\n",
         [f"{F}:4:12: videos[0].index: expected true or false, got the string 'maybe'"],
     ),
+    (
+        "title-blank",
+        V + "  - path: media/intro.mp4\n    title: ' '\n",
+        [f"{F}:4:12: videos[0].title: must not be empty"],
+    ),
+    (
+        "description-a-number",
+        V + "  - path: media/intro.mp4\n    description: 42\n",
+        [f"{F}:4:18: videos[0].description: expected a string, got 42"],
+    ),
+    (
+        "feature-misspelled",
+        V + "  - path: media/intro.mp4\n    features: [transcript, captoins]\n",
+        [f"{F}:4:28: videos[0].features[1]: unknown feature 'captoins' (did you mean 'captions'?)"],
+    ),
+    (
+        "feature-unknown",
+        V + "  - path: media/intro.mp4\n    features: [scenes]\n",
+        [
+            f"{F}:4:16: videos[0].features[0]: unknown feature 'scenes' (choose from: "
+            "transcript, captions, embeddings, objects)"
+        ],
+    ),
+    (
+        "feature-twice",
+        V + "  - path: media/intro.mp4\n    features:\n      - captions\n      - transcript\n"
+        "      - captions\n",
+        [
+            f"{F}:7:9: videos[0].features[2]: 'captions' is listed twice "
+            "(first at videos[0].features[0])"
+        ],
+    ),
+    (
+        "features-in-defaults-not-a-list",
+        "version: 1\ndefaults:\n  features: transcript\nvideos: []\n",
+        [f"{F}:3:13: defaults.features: expected a list, got the string 'transcript'"],
+    ),
     # --- groups ------------------------------------------------------------------------
     (
         "group-unknown-close",
