@@ -3,6 +3,7 @@ version carries: read from entries and defaults, located, refused by version, wa
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -255,3 +256,20 @@ def test_validate_says_when_no_version_carries_the_manifest(
 def test_quiet_validate_keeps_the_warnings_to_itself(write_manifest: WriteManifest) -> None:
     done = validate(write_manifest(V2_MANIFEST).parent, "-q")
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_the_v2_example_in_the_docs_loads_and_plans_under_v2(tmp_path: Path) -> None:
+    docs = (EXAMPLE.parents[2] / "docs" / "manifest.md").read_text(encoding="utf-8")
+    example = re.search(r"An example for API v2:\n\n```yaml\n(.*?)```", docs, re.DOTALL)
+    assert example is not None
+    for rel in ("media/keynote.mp4", "media/outro.mp4", "media/clips/a/b.mp4"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(rel.encode())
+    (tmp_path / F).write_text(example.group(1), encoding="utf-8")
+    manifest = load_manifest(tmp_path / F)
+    manifest.check_api_version("v2")
+    assert [v.wanted_features() for v in manifest.videos] == [
+        ("transcript", "captions", "embeddings"),
+        ("transcript", "objects"),
+        (),
+    ]
