@@ -77,7 +77,7 @@ def test_lockfile_sits_beside_the_manifest(tmp_path: Path) -> None:
         (
             '{"version": 7, "videos": {}, "groups": {}}',
             "videosync.lock: lockfile version 7 was written by a newer videosync "
-            "(this one reads version 2); upgrade videosync",
+            "(this one reads versions up to 3); upgrade videosync",
         ),
         (
             '{"version": 1, "videos": {"a.mp4": {"video_id": "v1"}}, "groups": {}}',

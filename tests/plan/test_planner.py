@@ -102,16 +102,16 @@ VIDEO_CASES = [
         [remote("v1", name="Old")],
         "replace",
         "changed",
-        "name changed",
+        "name changed (API v1 cannot change it in place)",
     ),
     Case(
         "group changed",
         [video("a.mp4", group="legacy")],
         lock(entry(A, "v1")),
         [remote("v1")],
-        "replace",
+        "update",
         "changed",
-        "group changed (default → legacy); a video's group is fixed at upload",
+        "group changed: updated in place (the video_id is kept)",
         groups=[referenced("legacy", G_LEGACY)],
     ),
     Case(
@@ -121,7 +121,7 @@ VIDEO_CASES = [
         [remote("v1")],
         "replace",
         "changed",
-        "index changed; start changed; thumbnails changed",
+        "index changed; start changed; thumbnails changed (API v1 cannot change them in place)",
     ),
     Case(
         "URL changed",
@@ -148,9 +148,9 @@ VIDEO_CASES = [
         [A],
         lock(entry(A, "v1")),
         [remote("v1", group_id="elsewhere-123456")],
-        "replace",
+        "update",
         "changed",
-        "the remote copy was moved to group elsewher…",
+        "group changed: updated in place (the video_id is kept)",
     ),
     Case(
         "its managed group is gone and will be recreated",
@@ -160,9 +160,9 @@ VIDEO_CASES = [
             groups={"marketing": LockGroup("g-gone-01", "Marketing", {})},
         ),
         [remote("v1", group_id="g-gone-01")],
-        "replace",
+        "update",
         "changed",
-        "its group is being recreated",
+        "its group is being recreated: updated in place (the video_id is kept)",
         groups=[managed("marketing", "Marketing")],
     ),
     Case(
@@ -629,7 +629,7 @@ def test_videos_in_a_new_group_wait_for_its_id() -> None:
     assert (upload.spec.group, upload.spec.group_id) == ("marketing", None)
 
 
-def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None:
+def test_moving_a_video_to_a_new_group_moves_it_in_place_once_the_group_exists() -> None:
     b = video("b.mp4", group="marketing")
     recorded = lock(
         entry(A, "v1", group_id="g-old-0001", group="old"),
@@ -646,8 +646,7 @@ def test_moving_a_video_to_a_new_group_replaces_it_in_dependency_order() -> None
     )
     assert [(s.op, s.action.key) for s in plan.steps()] == [
         ("create_group", "marketing"),
-        ("upload", "a.mp4"),
-        ("delete_video", "a.mp4"),
+        ("update_video", "a.mp4"),
         ("delete_video", "b.mp4"),
         ("delete_group", "old"),
     ]

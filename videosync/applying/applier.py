@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.api.protocol import CatalogApi
+from videosync.api.protocol import UNCHANGED, CatalogApi
 from videosync.applying.outcome import ApplyResult, Outcome
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
@@ -40,6 +40,7 @@ from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.content.localfiles import HashCache
 from videosync.errors import (
     ActionFailed,
+    ApiError,
     ConnectionFailed,
     NotFound,
     StateWriteFailed,
@@ -55,7 +56,8 @@ from videosync.model import (
     utc_now,
 )
 from videosync.ownership import marked_groups, marked_metadata, recorded_group
-from videosync.planning.plan import Action, Plan, Step
+from videosync.planning.inplace import FEATURE_PREFIX
+from videosync.planning.plan import Action, Change, Plan, Step
 from videosync.state.journal import GroupIntent, Journal, UploadIntent
 from videosync.workdir import journal_path
 
@@ -64,6 +66,9 @@ __all__ = ["Applier", "ApplyOptions"]
 log = logging.getLogger(__name__)
 
 _DELETE_BATCH = 100
+_CONFLICT = 409
+"""A feature the video's state does not let start yet (still uploading, a dependency running)."""
+_PATCHED = ("name", "title", "description")
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,11 @@ class Applier:
             }
             # Asked once per run, not per upload: git runs a fixed number of times.
             self._identities = await asyncio.to_thread(identities_to_record, self.root, sources)
+            # The lockfile says which API version it was applied under (v1: nothing said,
+            # so a v1 lockfile stays byte for byte what it was).
+            self.record.api_version = "v2" if self.plan.api_version == "v2" else None
+            if self.plan.migrate_from is not None:
+                await self._record_unchanged()
             await self._phase(
                 [s for s in steps if s.op in ("create_group", "update_group", "adopt_group")]
             )
@@ -388,6 +398,24 @@ class Applier:
         self._uploaded.append(sent.video_id)
         verb = "replaced" if replaces else "created"
         self._finish(Outcome(verb, action.key, "video", sent.video_id))
+        await self._after_upload(action.key, sent.video_id, spec)
+
+    async def _after_upload(self, key: str, video_id: str, spec: VideoSpec) -> None:
+        """v2: what the upload call cannot carry: the title (a PATCH), then the features.
+
+        The upload is recorded already: a failure here is reported, and the next plan
+        sets what is missing on the copy the server holds.
+        """
+        if self.client.api_version != "v2":
+            return
+        try:
+            if spec.title is not None:
+                await self.client.update_video(video_id, title=spec.title)
+            if spec.features:
+                await self._start_features(video_id, spec, forced=())
+        except VideosyncError as exc:
+            error = f"uploaded as {video_id}, but then: {exc}"
+            self._finish(Outcome("failed", key, "video", video_id, error=error))
 
     def _identities_of(self, spec: VideoSpec) -> IdentitiesToRecord:
         return self._identities.get(spec.source.path or "", IdentitiesToRecord())
@@ -417,6 +445,8 @@ class Applier:
                 old, video_id=action.replaces, protect=False
             )
         await self.record.done(None, videos=changes)
+        if action.changes:
+            await self._set_in_place(action.video_id, spec, action.changes)
         self._finish(Outcome("adopted", action.key, "video", action.video_id))
 
     async def _move(self, action: Action) -> None:
@@ -431,15 +461,79 @@ class Applier:
         self._finish(Outcome("moved", action.key, "video", old.video_id))
 
     async def _update_video(self, action: Action) -> None:
-        """Record a changed `protect`, or a file moved under an `id:` key: nothing is sent."""
-        assert action.spec is not None
+        """Set in place what the server's copy lacks (v2: name, title, description, group;
+        v1: the group, by the move call), start its missing features, and record the entry.
+        A changed `protect`, or a file moved under an `id:` key, is recorded only."""
+        assert action.spec is not None and action.video_id is not None
         old = self.record.videos.get(action.key)
         if old is None:
             raise ActionFailed("it is no longer recorded; plan again")
-        spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
+        if any(c.attribute == "group_id" for c in action.changes):
+            spec = self._resolved(action)  # moved into a group this run created
+        else:
+            spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
+        await self._set_in_place(action.video_id, spec, action.changes)
         entry = replace(old, spec=spec, protect=action.protect)
         await self.record.done(None, videos={action.key: entry})
         self._finish(Outcome("updated", action.key, "video", old.video_id))
+
+    async def _set_in_place(
+        self, video_id: str, spec: VideoSpec, changes: Sequence[Change]
+    ) -> None:
+        """Send the changes an update (or an adopt) plans for the server: nothing else."""
+        changed = {c.attribute for c in changes}
+        if self.client.api_version == "v2":
+            fields = {name: getattr(spec, name) for name in _PATCHED if name in changed}
+            if fields or "group_id" in changed:
+                assert spec.group_id is not None
+                group = spec.group_id if "group_id" in changed else UNCHANGED
+                await self.client.update_video(video_id, **fields, group_id=group)
+        elif "group_id" in changed:
+            assert spec.group_id is not None
+            await self.client.move_videos(spec.group_id, [video_id])
+        forced = tuple(
+            c.attribute.removeprefix(FEATURE_PREFIX)
+            for c in changes
+            if c.attribute.startswith(FEATURE_PREFIX) and c.old in ("failed", "blocked")
+        )
+        if any(c.attribute.startswith(FEATURE_PREFIX) for c in changes):
+            await self._start_features(video_id, spec, forced=forced)
+
+    async def _start_features(
+        self, video_id: str, spec: VideoSpec, *, forced: Sequence[str]
+    ) -> None:
+        """Start what can start now of the video's features: those that failed (again, in
+        dependency order), then each the API's plan calls actionable. What waits on another
+        feature starts in a later run, or while `--wait` waits."""
+        for feature in forced:
+            try:
+                await self.client.trigger_feature(video_id, feature, force=True)
+            except ApiError as exc:
+                if exc.status != _CONFLICT:
+                    raise
+                log.info("%s: %s not started yet: %s", video_id, feature, exc.message)
+        plan = await self.client.plan_features(video_id, spec.features)
+        for feature in plan.actionable:
+            try:
+                await self.client.trigger_feature(video_id, feature)
+            except ApiError as exc:
+                if exc.status != _CONFLICT:  # not uploaded yet, or a dependency not ready
+                    raise
+                log.info("%s: %s not started yet: %s", video_id, feature, exc.message)
+
+    async def _record_unchanged(self) -> None:
+        """Record the unchanged entries as the API version the plan is for has them: the
+        first apply under v2 of a catalog applied under v1 uploads nothing, it records."""
+        changes: dict[str, LockEntry | None] = {}
+        for action in self.plan.actions:
+            old = self.record.videos.get(action.key)
+            if action.kind != "noop" or action.spec is None or old is None:
+                continue
+            spec = replace(action.spec, group_id=action.spec.group_id or old.spec.group_id)
+            if spec != old.spec:
+                changes[action.key] = replace(old, spec=spec)
+        if changes:
+            await self.record.done(None, videos=changes)
 
     # --- deletes ------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from videosync.errors import StateWriteFailed
-from videosync.model import LockEntry, Lockfile, LockGroup
+from videosync.model import ApiVersion, LockEntry, Lockfile, LockGroup
 from videosync.state.journal import Intent, Journal, done_record
 from videosync.state.lockfile import save_lockfile
 
@@ -62,6 +62,8 @@ class RunRecord:
     ) -> None:
         self.videos: dict[str, LockEntry] = dict(recorded.videos)
         self.groups: dict[str, LockGroup] = dict(recorded.groups)
+        self.api_version: ApiVersion | None = recorded.api_version
+        """The API version the lockfile says it was applied under (set by the applier)."""
         self._journal = journal
         self._lock_path = lock_path
         self._every_seconds = every_seconds
@@ -147,7 +149,9 @@ class RunRecord:
 
     def lockfile(self) -> Lockfile:
         return Lockfile(
-            videos=dict(sorted(self.videos.items())), groups=dict(sorted(self.groups.items()))
+            videos=dict(sorted(self.videos.items())),
+            groups=dict(sorted(self.groups.items())),
+            api_version=self.api_version,
         )
 
     async def checkpoint(self) -> None:

@@ -113,7 +113,9 @@ def import_video(
         save_lockfile(
             lock_path,
             Lockfile(
-                videos=dict(sorted({**recorded.videos, key: entry}.items())), groups=recorded.groups
+                videos=dict(sorted({**recorded.videos, key: entry}.items())),
+                groups=recorded.groups,
+                api_version=recorded.api_version,
             ),
         )
     return Imported(entry, lock_path, tuple(warnings))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from videosync.errors import PlanFileError, PlanRefused
-from videosync.model import GroupSpec, VideoSpec
+from videosync.model import ApiVersion, GroupSpec, VideoSpec
 from videosync.planning.fingerprints import Fingerprints
 from videosync.schemas import schema_error
 from videosync.workdir import write_atomic
@@ -208,6 +208,11 @@ class Plan:
     unmanaged: int = 0
     """Remote videos videosync does not manage and leaves alone."""
     fingerprints: Fingerprints | None = None
+    api_version: ApiVersion = "v1"
+    """The API version the plan was made for (and apply must use)."""
+    migrate_from: ApiVersion | None = None
+    """The version the lockfile was recorded under, when it differs: apply records the
+    catalog under `api_version` (nothing is uploaded for that)."""
 
     @property
     def applicable(self) -> bool:
@@ -225,7 +230,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(a.kind != "noop" for a in self.actions)
+        """Something to do: an action, or the lockfile to record under another API version."""
+        return self.migrate_from is not None or any(a.kind != "noop" for a in self.actions)
 
     def summary(self) -> Summary:
         count: dict[str, int] = {}
@@ -284,7 +290,10 @@ class Plan:
             "summary": self.summary().to_json(),
             "unmanaged": self.unmanaged,
             "actions": [a.to_json() for a in self.actions],
+            "api_version": self.api_version,
         }
+        if self.migrate_from is not None:
+            out["migrate_from"] = self.migrate_from
         if self.fingerprints is not None:
             out["fingerprints"] = self.fingerprints.to_json()
         return out
@@ -300,6 +309,8 @@ class Plan:
             actions=tuple(Action.from_json(a) for a in data["actions"]),
             problems=tuple(data["problems"]),
             unmanaged=data["unmanaged"],
+            api_version=data.get("api_version", "v1"),
+            migrate_from=data.get("migrate_from"),
             fingerprints=Fingerprints(fp["manifest"], fp["lockfile"], fp["remote"], fp["local"])
             if fp
             else None,

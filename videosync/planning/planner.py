@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from videosync.content.localfiles import LocalFileState
 from videosync.model import (
     DEFAULT_GROUP,
+    ApiVersion,
     DesiredGroup,
     DesiredState,
     DesiredVideo,
@@ -31,6 +33,12 @@ from videosync.model import (
 from videosync.ownership import canonical, is_upload_of
 from videosync.planning.diff import diff_attributes
 from videosync.planning.groups import plan_groups, resolve_group
+from videosync.planning.inplace import (
+    FEATURE_PREFIX,
+    feature_changes,
+    needs_upload,
+    server_changes,
+)
 from videosync.planning.moves import MoveMatch, movable_entries, move_action, take_move
 from videosync.planning.plan import Action, Change, Plan, apply_order, human_bytes, short_id
 from videosync.planning.safety import (
@@ -57,8 +65,13 @@ def compute_plan(
     max_delete: int | None = None,
     max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
     allow_empty: bool = False,
+    api_version: ApiVersion = "v1",
+    feature_dependencies: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
     """Decide one action per video and per managed group, with a reason, in apply order.
+
+    `api_version` says what can change in place (`inplace.py`); under v2,
+    `feature_dependencies` is the API's feature catalog (name → the features it needs).
 
     `local` holds the state of every local file the manifest names, by key: its size, and
     its digest wherever the lockfile recorded the same size for that key, and for the new
@@ -83,13 +96,14 @@ def compute_plan(
     ours = set(group_ids.values())  # plan_groups gives ids of managed groups only
     ours |= {a.group_id for a in group_actions if a.cause == "duplicate" and a.group_id}
 
+    version = _Version(api_version, feature_dependencies or {})
     root_prefix = str(desired.root).rstrip(os.sep) + os.sep  # "/catalog/"
     desired_keys = {v.key for v in desired.videos}
     movable = movable_entries(recorded, desired_keys, remote_by_id)
     moved: set[str] = set()
     video_actions: list[Action] = []
     for dv in sorted(desired.videos, key=lambda v: v.key):
-        spec = _spec(dv, desired.root, root_prefix, wanted, group_ids)
+        spec = _spec(dv, desired.root, root_prefix, wanted, group_ids, api_version=api_version)
         state = None
         if dv.path is not None:
             state = local.get(dv.key)
@@ -105,6 +119,7 @@ def compute_plan(
             movable=movable,
             moved=moved,
             ours=ours,
+            version=version,
         )
     gone_keys = sorted(recorded.videos.keys() - desired_keys - moved)
     video_actions += [_delete(key, recorded.videos[key], remote_by_id) for key in gone_keys]
@@ -125,6 +140,12 @@ def compute_plan(
         for a in video_actions
         if a.kind in ("delete", "replace") and a.blocked is None and a.video_id
     } | {a.replaces for a in video_actions if a.kind == "adopt" and a.replaces}
+    # A video moved to another group in place leaves its old group as a deleted one does.
+    deleted |= {
+        a.video_id
+        for a in video_actions
+        if a.video_id and any(c.attribute == "group_id" for c in a.changes)
+    }
     group_actions = [guard_group_delete(a, remote_videos, deleted) for a in group_actions]
     actions = tuple(sorted(group_actions + video_actions, key=apply_order))
     problems = problems_of(actions, remote_by_id, max_delete)
@@ -136,7 +157,22 @@ def compute_plan(
         max_delete_percent=max_delete_percent,
         allow_empty=allow_empty,
     )
-    return Plan(actions=actions, problems=problems, unmanaged=len(unmanaged))
+    migrating = (recorded.api_version or "v1") != api_version and bool(recorded.videos)
+    return Plan(
+        actions=actions,
+        problems=problems,
+        unmanaged=len(unmanaged),
+        api_version=api_version,
+        migrate_from=(recorded.api_version or "v1") if migrating else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Version:
+    """The API version planned for, and (v2) what each feature depends on."""
+
+    name: ApiVersion
+    depends_on: Mapping[str, Sequence[str]]
 
 
 def _plan_video(
@@ -150,6 +186,7 @@ def _plan_video(
     movable: dict[MoveMatch, list[str]],
     moved: set[str],
     ours: set[str],
+    version: _Version,
 ) -> list[Action]:
     """The action of one entry, then the deletes of its duplicates on the server.
 
@@ -162,13 +199,13 @@ def _plan_video(
     rec = recorded.videos.get(dv.key)
     uploads = [v for v in same_source if is_upload_of(v, dv.key, spec)]
     if rec is not None:
-        action = _plan_recorded(dv, spec, rec, state, remote_by_id)
+        action = _plan_recorded(dv, spec, rec, state, remote_by_id, version=version)
         if uploads and action.kind in ("create", "replace"):
             # The server holds the upload this plan would send: an earlier run's, whose
             # record did not reach this lockfile.
-            action = _adopt(dv, spec, canonical(uploads), replaces=action.video_id)
+            action = _adopt(dv, spec, canonical(uploads), replaces=action.video_id, version=version)
     elif uploads:
-        action = _adopt(dv, spec, canonical(uploads), replaces=None)
+        action = _adopt(dv, spec, canonical(uploads), replaces=None, version=version)
     else:
         old_key = take_move(movable, spec, state)
         if old_key is None:
@@ -226,6 +263,8 @@ def _spec(
     root_prefix: str,
     wanted: Mapping[str, DesiredGroup],
     ids: Mapping[str, str],
+    *,
+    api_version: ApiVersion,
 ) -> VideoSpec:
     if dv.path is not None:
         source = Source(path=_relative(dv.path, root, root_prefix))
@@ -239,15 +278,34 @@ def _spec(
         index=dv.index,
         thumbnails=dv.thumbnails,
         source=source,
+        title=dv.title if api_version == "v2" else None,
+        description=dv.description if api_version == "v2" else None,
+        features=dv.wanted_features() if api_version == "v2" else (),
     )
 
 
-def _adopt(dv: DesiredVideo, spec: VideoSpec, found: RemoteVideo, replaces: str | None) -> Action:
-    """Record the copy the server holds for this entry instead of uploading it again."""
+def _adopt(
+    dv: DesiredVideo,
+    spec: VideoSpec,
+    found: RemoteVideo,
+    replaces: str | None,
+    version: _Version,
+) -> Action:
+    """Record the copy the server holds for this entry instead of uploading it again; under
+    v2, with what it still lacks set in place (an upload cut short before its title or
+    features were sent)."""
     reason = (
         "the lockfile is behind the server: it holds this entry's upload (same source, name, "
         "group and start), which is recorded instead of uploaded again"
     )
+    changes: tuple[Change, ...] = ()
+    if version.name == "v2":
+        changes = server_changes(spec, found, "v2") + feature_changes(
+            spec, found, version.depends_on
+        )
+        changes = tuple(c for c in changes if c.attribute != "group_id" or c.new is not None)
+    if changes:
+        reason += f"; then {_describe_in_place(changes)}"
     if replaces is not None:
         reason += f"; the recorded copy {short_id(replaces)} is deleted after"
     return Action(
@@ -256,6 +314,7 @@ def _adopt(dv: DesiredVideo, spec: VideoSpec, found: RemoteVideo, replaces: str 
         key=dv.key,
         cause="behind",
         reason=reason,
+        changes=changes,
         video_id=found.video_id,
         spec=spec,
         protect=dv.protect,
@@ -294,6 +353,8 @@ def _plan_recorded(
     rec: LockEntry,
     state: LocalFileState | None,
     remote: Mapping[str, RemoteVideo],
+    *,
+    version: _Version,
 ) -> Action:
     size = state.size if state else None
     current = remote.get(rec.video_id)
@@ -314,53 +375,57 @@ def _plan_recorded(
             kind="replace",
             key=dv.key,
             cause="failed",
-            reason="remote copy's indexing failed",
+            reason="remote copy's indexing failed"
+            if version.name == "v1"
+            else "remote copy's upload failed",
             video_id=rec.video_id,
             spec=spec,
             size=size,
             protect=dv.protect,
         )
-    changes = _spec_changes(dv.key, rec, spec, state)
-    # The API cannot rename or (by default) move a video: a remote copy that differs from
-    # what was recorded is not the upload videosync made.
-    if current.group_id != rec.spec.group_id:
-        changes += (Change("remote.group_id", current.group_id, rec.spec.group_id),)
-    if current.name is not None and current.name != rec.spec.name:
-        changes += (Change("remote.name", current.name, rec.spec.name),)
-    if changes:
+    differences = _spec_changes(dv.key, rec, spec, state)
+    upload = tuple(c for c in differences if needs_upload(c, version.name))
+    # v1 cannot rename a video: a remote copy named otherwise is not the upload videosync made.
+    if version.name == "v1" and current.name is not None and current.name != rec.spec.name:
+        upload += (Change("remote.name", current.name, rec.spec.name),)
+    if upload:
         return Action(
             resource="video",
             kind="replace",
             key=dv.key,
             cause="changed",
-            reason=_describe(changes),
-            changes=changes,
+            reason=_describe(upload, version.name),
+            changes=upload,
             video_id=rec.video_id,
             spec=spec,
             size=size,
             protect=dv.protect,
         )
-    recorded_only: list[Change] = []
-    if rec.spec != spec:
-        # Only what is not sent differs (an `id:` entry's file moved): nothing to upload,
-        # but the lockfile must record the entry as it now is.
-        recorded_only.append(Change("source.path", rec.spec.source.path, spec.source.path))
-    if dv.protect != rec.protect:
-        # Recorded, so protection outlives the entry's removal from the manifest: lifting
-        # it takes an apply of `protect: false` first (or --allow-protected).
-        recorded_only.append(Change("protect", rec.protect, dv.protect))
-    if recorded_only:
-        what = " and ".join(
-            "the file moved" if c.attribute == "source.path" else "protect changed"
-            for c in recorded_only
+    in_place = server_changes(spec, current, version.name)
+    if version.name == "v2":
+        in_place += feature_changes(spec, current, version.depends_on)
+    recorded_only = _recorded_only(dv, spec, rec, version.name)
+    if in_place:
+        cause = "changed" if any(not _is_feature(c) for c in in_place) else "features"
+        return Action(
+            resource="video",
+            kind="update",
+            key=dv.key,
+            cause=cause,
+            reason=_describe_in_place(in_place),
+            changes=in_place + recorded_only,
+            video_id=rec.video_id,
+            spec=spec,
+            protect=dv.protect,
         )
+    if recorded_only:
         return Action(
             resource="video",
             kind="update",
             key=dv.key,
             cause="protect" if recorded_only[-1].attribute == "protect" else "recorded",
-            reason=f"{what}: recorded in the lockfile only (nothing is sent)",
-            changes=tuple(recorded_only),
+            reason=_describe_recorded(recorded_only),
+            changes=recorded_only,
             video_id=rec.video_id,
             spec=spec,
             protect=dv.protect,
@@ -375,6 +440,73 @@ def _plan_recorded(
         spec=spec,
         protect=dv.protect,
     )
+
+
+def _is_feature(change: Change) -> bool:
+    return change.attribute.startswith(FEATURE_PREFIX)
+
+
+def _recorded_only(
+    dv: DesiredVideo, spec: VideoSpec, rec: LockEntry, api_version: ApiVersion
+) -> tuple[Change, ...]:
+    """What only the lockfile must learn: nothing is sent for it.
+
+    A file moved under an `id:` key (the path is not sent), `protect` (recorded, so that
+    protection outlives the entry's removal from the manifest: lifting it takes an apply
+    of `protect: false` first, or --allow-protected), and features no longer declared
+    (the API has no call to remove a feature's results: they stay on the server).
+    """
+    changes: list[Change] = []
+    if rec.spec.source != spec.source:
+        changes.append(Change("source.path", rec.spec.source.path, spec.source.path))
+    if api_version == "v2":
+        dropped = sorted(set(rec.spec.features) - set(spec.features))
+        if dropped:
+            changes.append(Change("features", list(rec.spec.features), list(spec.features)))
+    if dv.protect != rec.protect:
+        changes.append(Change("protect", rec.protect, dv.protect))
+    return tuple(changes)
+
+
+def _describe_recorded(changes: Sequence[Change]) -> str:
+    parts = []
+    for c in changes:
+        if c.attribute == "source.path":
+            parts.append("the file moved")
+        elif c.attribute == "protect":
+            parts.append("protect changed")
+        else:
+            dropped = sorted(set(c.old) - set(c.new))
+            parts.append(
+                f"{', '.join(dropped)} no longer declared (the API cannot remove a "
+                "feature's results: they stay on the server)"
+            )
+    return f"{' and '.join(parts)}: recorded in the lockfile only (nothing is sent)"
+
+
+def _describe_in_place(changes: Sequence[Change]) -> str:
+    """The reason of an in-place update: what is set, and that the video_id is kept."""
+    parts = []
+    shown = []
+    for c in changes:
+        if c.attribute == "group_id":
+            shown.append("group changed" if c.new is not None else "its group is being recreated")
+        elif c.attribute in _SENT:
+            shown.append(f"{c.attribute} changed")
+    if shown:
+        parts.append(f"{', '.join(shown)}: updated in place (the video_id is kept)")
+    started = [c for c in changes if _is_feature(c)]
+    if started:
+        names = ", ".join(
+            c.attribute.removeprefix(FEATURE_PREFIX)
+            + (f" (it {c.old}: run again)" if c.old in ("failed", "blocked") else "")
+            for c in started
+        )
+        parts.append(f"features to start: {names}")
+    return "; ".join(parts)
+
+
+_SENT = ("name", "title", "description", "group_id")
 
 
 def _spec_changes(
@@ -405,7 +537,7 @@ def _content_changes(key: str, rec: LockEntry, state: LocalFileState | None) -> 
     return ()
 
 
-def _describe(changes: Sequence[Change]) -> str:
+def _describe(changes: Sequence[Change], api_version: ApiVersion = "v1") -> str:
     """The reason for a replace, in the user's terms, content first."""
     parts: list[str] = []
     by_attr = {c.attribute: c for c in changes}
@@ -416,21 +548,16 @@ def _describe(changes: Sequence[Change]) -> str:
     if "size" in by_attr:
         c = by_attr["size"]
         parts.append(f"file size changed ({human_bytes(c.old or 0)} → {human_bytes(c.new or 0)})")
-    if "group" in by_attr:
-        c = by_attr["group"]
-        parts.append(f"group changed ({c.old} → {c.new}); a video's group is fixed at upload")
-    elif "group_id" in by_attr:
-        parts.append("its group is being recreated")
-    if "remote.group_id" in by_attr:
-        c = by_attr["remote.group_id"]
-        parts.append(f"the remote copy was moved to group {short_id(c.old)}")
     if "remote.name" in by_attr:
         parts.append(f"the remote copy is named {by_attr['remote.name'].old!r}")
     rest = sorted(
         {c.attribute.split(".")[0] for c in changes}
-        - {"hash", "size", "group", "group_id", "remote"}
+        - {"hash", "size", "group", "group_id", "remote", "title", "description", "features"}
     )
     parts += [f"{attr} changed" for attr in rest]
+    fixed = [attr for attr in rest if attr in ("name", "start", "index", "thumbnails")]
+    if fixed and api_version == "v1":
+        parts[-1] += f" (API v1 cannot change {'it' if len(fixed) == 1 else 'them'} in place)"
     return "; ".join(parts)
 
 

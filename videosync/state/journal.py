@@ -239,7 +239,11 @@ def replay(records: Sequence[Mapping[str, Any]], lockfile: Lockfile, where: str 
             "aside and run `videosync plan` to see what the catalog needs"
         ) from None
     return Replayed(
-        Lockfile(videos=dict(sorted(videos.items())), groups=dict(sorted(groups.items()))),
+        Lockfile(
+            videos=dict(sorted(videos.items())),
+            groups=dict(sorted(groups.items())),
+            api_version=lockfile.api_version,
+        ),
         tuple(intents.values()),
         len(records),
     )

@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from videosync.errors import LockError
-from videosync.model import LOCKFILE_VERSION, LockEntry, Lockfile, LockGroup
+from videosync.model import LOCKFILE_VERSION_V2, LockEntry, Lockfile, LockGroup
 from videosync.ownership import url_identity
 from videosync.schemas import schema_error
 from videosync.workdir import write_atomic
@@ -70,10 +70,10 @@ def parse_lockfile(text: str, where: str = LOCKFILE_NAME) -> Lockfile:
             f"{where}: the lockfile is corrupt (a number too long); {_RESTORE.format(name=name)}"
         ) from None
     version = data.get("version") if isinstance(data, dict) else None
-    if isinstance(version, int) and version > LOCKFILE_VERSION:
+    if isinstance(version, int) and version > LOCKFILE_VERSION_V2:
         raise LockError(
             f"{where}: lockfile version {version} was written by a newer videosync "
-            f"(this one reads version {LOCKFILE_VERSION}); upgrade videosync"
+            f"(this one reads versions up to {LOCKFILE_VERSION_V2}); upgrade videosync"
         )
     error = schema_error("lockfile", data)
     if error is not None:
@@ -86,6 +86,7 @@ def parse_lockfile(text: str, where: str = LOCKFILE_NAME) -> Lockfile:
             ref: LockGroup(group_id=g["group_id"], name=g["name"], metadata=g["metadata"])
             for ref, g in sorted(data["groups"].items())
         },
+        api_version=data.get("api_version"),
     )
 
 

@@ -127,7 +127,11 @@ def adopt_pending(
         if current is not None:
             videos[orphan_key(intent.key, current.video_id)] = replace(current, protect=False)
         notes.append(f"{intent.key}: adopted {entry.video_id}, uploaded by an interrupted run")
-    lockfile = Lockfile(videos=dict(sorted(videos.items())), groups=dict(sorted(groups.items())))
+    lockfile = Lockfile(
+        videos=dict(sorted(videos.items())),
+        groups=dict(sorted(groups.items())),
+        api_version=replayed.lockfile.api_version,
+    )
     return lockfile, notes
 
 
