@@ -6,9 +6,11 @@ the commands that make one call at a time (plan, status). This is the door httpx
 by (`sync.py` only passes a transport through), and it turns every httpx failure into an
 `ApiError` (`raise ... from`).
 
-Paths, field names and shapes follow `api/NOTES.md`; the choices that are only assumed
-about the real service are the constants just below, in one place. Retries are decided
-in `videosync.api.retry`, JSON is read in `videosync.api.responses`.
+One client speaks one API version (`api_version`, `videosync.api.versions`): v1's paths,
+field names and shapes follow `api/NOTES.md`, v2's `emulator/v2/REFERENCE.md`; both are
+spelled in `videosync.api.routes`, where the choices only assumed about the real service
+sit together. Retries are decided in `videosync.api.retry`, JSON is read in
+`videosync.api.responses`.
 
 The API key travels only in the `X-Api-Key` header, set by an `httpx.Auth` whose repr
 hides it; it is never logged (log lines carry method, path, status and time), and any
@@ -24,6 +26,7 @@ and records them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import mimetypes
@@ -40,13 +43,19 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import httpx
 
+from videosync.api.protocol import UNCHANGED, Unchanged
 from videosync.api.responses import (
+    FeaturePlan,
     UploadResult,
     error_for_status,
+    parse_feature_catalog,
+    parse_feature_plan,
     parse_group,
     parse_groups,
     parse_json,
+    parse_trigger,
     parse_upload,
+    parse_video,
     parse_videos,
 )
 from videosync.api.retry import RetryNotice, RetryPolicy, call_with_retries, parse_retry_after
@@ -54,31 +63,46 @@ from videosync.api.routes import (
     DEFAULT_API_URL,
     DELETE_PATH,
     GET_PATH,
-    GROUPS_PATH,
     UPLOAD_PATH,
+    V2_FEATURES_PATH,
+    V2_VIDEOS_PATH,
     batches,
+    feature_path,
     group_path,
+    groups_path,
+    move_path,
     upload_fields,
+    v2_upload_fields,
+    video_path,
+    video_update_body,
 )
 from videosync.api.uploadstream import Hasher, UploadStream
+from videosync.api.versions import NOT_SERVED_STATUSES, PROBE_PATH, ApiVersionChoice, require_v2
 from videosync.errors import (
     AuthError,
     BadEndpoint,
     ConnectionFailed,
     InvalidApiKey,
+    InvalidRequest,
     InvalidSetting,
     LocalFileError,
     MalformedResponse,
     NotFound,
     QueryWithheld,
 )
-from videosync.model import RemoteGroup, RemoteVideo
+from videosync.model import API_VERSIONS, DEFAULT_GROUP, ApiVersion, RemoteGroup, RemoteVideo
 from videosync.ownership import SignedUrl, url_identity
 from videosync.version import __version__
 
 __all__ = ["DEFAULT_API_URL", "RetryPolicy", "UploadResult", "VisionClient", "check_api_key"]
 
 logger = logging.getLogger("videosync.api.client")
+
+_CONCURRENT_PER_VIDEO = 4
+"""v2 calls made once per video (deletes, moves out of a group) in flight at a time."""
+
+_MOVE_BATCH = 100
+"""Ids per move call, as for v1's get and delete."""
 
 
 _CONTROL_NAMES = {"\r": "a carriage return", "\n": "a line break", "\t": "a tab"}
@@ -187,10 +211,12 @@ def _cut_off_while_sending(events: Sequence[str]) -> bool:
 
 
 class VisionClient:
-    """An async client for the Vision API's video and group calls.
+    """An async client for the Vision API's video, group and feature calls.
 
-    One instance holds one connection pool: create it once per run, use it from many
-    tasks, and close it (`async with VisionClient(...) as client:`).
+    One instance holds one connection pool and speaks one API version (`api_version`, v1
+    unless told): create it once per run (`VisionClient.open` with `api_version="auto"`
+    asks the server which), use it from many tasks, and close it
+    (`async with VisionClient(...) as client:`).
     """
 
     def __init__(
@@ -198,14 +224,18 @@ class VisionClient:
         base_url: str,
         api_key: str,
         *,
+        api_version: ApiVersion = "v1",
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = f"videosync/{__version__}",
     ) -> None:
+        if api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of {', '.join(API_VERSIONS)}")
         if not api_key:
             raise AuthError("no API key was given")
         check_api_key(api_key)
+        self._api_version: ApiVersion = api_version
         try:
             url = httpx.URL(base_url)
         except httpx.InvalidURL as exc:
@@ -232,8 +262,45 @@ class VisionClient:
             follow_redirects=False,  # a redirect means a wrong --api-url; say so, don't follow
         )
 
+    @classmethod
+    async def open(
+        cls,
+        base_url: str,
+        api_key: str,
+        *,
+        api_version: ApiVersionChoice = "auto",
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        user_agent: str = f"videosync/{__version__}",
+    ) -> VisionClient:
+        """A client speaking `api_version`; for `auto`, v2 if the server serves it (one
+        `probe_v2` call), else v1. Closed again if the probe fails."""
+        client = cls(
+            base_url,
+            api_key,
+            api_version="v1" if api_version == "auto" else api_version,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            user_agent=user_agent,
+        )
+        if api_version == "auto":
+            try:
+                if await client.probe_v2():
+                    client._api_version = "v2"
+            except BaseException:
+                await client.aclose()
+                raise
+        return client
+
+    @property
+    def api_version(self) -> ApiVersion:
+        """The API version every call of this client speaks."""
+        return self._api_version
+
     def __repr__(self) -> str:
-        return f"VisionClient(base_url={self.base_url!r})"
+        return f"VisionClient(base_url={self.base_url!r}, api_version={self._api_version!r})"
 
     async def __aenter__(self) -> VisionClient:
         return self
@@ -254,6 +321,9 @@ class VisionClient:
 
     async def list_videos(self) -> list[RemoteVideo]:
         """Every video of this key, in one call (the API documents no pagination)."""
+        if self._api_version == "v2":
+            data = await self._call("GET", V2_VIDEOS_PATH, idempotent=True, safe=True)
+            return _sources_withheld(parse_videos(data, call=f"GET {V2_VIDEOS_PATH}"))
         call = f"POST {GET_PATH}"
         data = await self._call("POST", GET_PATH, json={}, idempotent=True, safe=True)
         return _sources_withheld(parse_videos(data, call=call))
@@ -261,9 +331,20 @@ class VisionClient:
     async def get_videos(
         self, video_ids: Sequence[str], *, batch_size: int = 100
     ) -> list[RemoteVideo]:
-        """The videos with these ids, asked for `batch_size` at a time."""
+        """The videos with these ids, asked for `batch_size` at a time (unknown ids are
+        left out)."""
         found: list[RemoteVideo] = []
         for batch in batches(video_ids, batch_size):
+            if self._api_version == "v2":
+                data = await self._call(
+                    "GET",
+                    V2_VIDEOS_PATH,
+                    params={"ids": batch},  # ?ids=a&ids=b
+                    idempotent=True,
+                    safe=True,
+                )
+                found += parse_videos(data, call=f"GET {V2_VIDEOS_PATH}")
+                continue
             data = await self._call(
                 "POST", GET_PATH, json={"video_ids": batch}, idempotent=True, safe=True
             )
@@ -282,6 +363,7 @@ class VisionClient:
         group_id: str | None = None,
         progress: Callable[[int], None] | None = None,
         hasher: Callable[[], Hasher] | None = None,
+        description: str | None = None,
     ) -> UploadResult:
         """Stream the file at `path` to the server as a new video.
 
@@ -289,9 +371,19 @@ class VisionClient:
         `metadata.source`. `progress` gets the bytes sent so far (starting over at 0 if
         the upload is retried); `hasher` (e.g. `hashlib.sha256`) digests exactly the
         bytes of the attempt that succeeded, so the file is read once.
+
+        v1 sends `index`, `thumbnails` and `start`; v2 has no such fields (features are
+        triggered after the upload), so it ignores `index` and refuses the other two, and
+        sends `description`, which v1 refuses. Never retried once the body may have
+        arrived (see retry.py).
         """
-        fields = upload_fields(
-            name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
+        path_called, fields = self._upload_fields(
+            name=name,
+            index=index,
+            thumbnails=thumbnails,
+            start=start,
+            group_id=group_id,
+            description=description,
         )
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         try:
@@ -303,9 +395,9 @@ class VisionClient:
             # httpx wants an IO[bytes]; the stream offers the part of it httpx uses.
             files = {"file": (filename, cast(IO[bytes], stream), content_type)}
             data = await self._call(
-                "POST", UPLOAD_PATH, data=fields, files=files, idempotent=False, safe=False
+                "POST", path_called, data=fields, files=files, idempotent=False, safe=False
             )
-        result = parse_upload(data, call=f"POST {UPLOAD_PATH}")
+        result = parse_upload(data, call=f"POST {path_called}")
         return replace(result, size=stream.sent, digest=stream.hexdigest())
 
     async def upload_url(
@@ -317,33 +409,74 @@ class VisionClient:
         thumbnails: bool = False,
         start: datetime | None = None,
         group_id: str | None = None,
+        description: str | None = None,
     ) -> UploadResult:
         """Ask the server to fetch `url` as a new video (kept as its `metadata.source`).
 
         A `SignedUrl` is sent whole (`full`). A URL whose query string was withheld (`?…`,
         as a saved plan holds it) cannot be sent: `QueryWithheld`, before any request.
+        The fields are those of `upload_file`, for each version.
         """
+        path_called, fields = self._upload_fields(
+            name=name,
+            index=index,
+            thumbnails=thumbnails,
+            start=start,
+            group_id=group_id,
+            description=description,
+        )
         if isinstance(url, SignedUrl):
             url = url.full
         elif url.endswith("?…") and url_identity(url) == url:
             raise QueryWithheld(
                 "not sent: the saved plan holds this URL without its query string (videosync "
                 "keeps none anywhere), which the server needs to fetch it",
-                call=f"POST {UPLOAD_PATH}",
+                call=f"POST {path_called}",
             )
-        fields = upload_fields(
-            name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
-        )
         fields["video_url"] = url
         # multipart/form-data, the content type the OpenAPI description declares (as for
         # a file). httpx encodes multipart only when given files; a `(None, value)` file
         # is a plain field, without filename or content type.
         parts = {field: (None, value) for field, value in fields.items()}
-        data = await self._call("POST", UPLOAD_PATH, files=parts, idempotent=False, safe=False)
-        return parse_upload(data, call=f"POST {UPLOAD_PATH}")
+        data = await self._call("POST", path_called, files=parts, idempotent=False, safe=False)
+        return parse_upload(data, call=f"POST {path_called}")
+
+    def _upload_fields(
+        self,
+        *,
+        name: str | None,
+        index: bool,
+        thumbnails: bool,
+        start: datetime | None,
+        group_id: str | None,
+        description: str | None,
+    ) -> tuple[str, dict[str, str]]:
+        """The upload route and form fields of this client's version."""
+        if self._api_version == "v2":
+            if start is not None or thumbnails:
+                raise ValueError("API v2 takes no start timestamp and makes no thumbnails")
+            return V2_VIDEOS_PATH, v2_upload_fields(
+                name=name, group_id=group_id, description=description
+            )
+        if description is not None:
+            raise ValueError("API v1 takes no description at upload (v2 does)")
+        return UPLOAD_PATH, upload_fields(
+            name=name, index=index, thumbnails=thumbnails, start=start, group_id=group_id
+        )
 
     async def delete_videos(self, video_ids: Sequence[str], *, batch_size: int = 100) -> None:
-        """Delete these videos, `batch_size` ids per call."""
+        """Delete these videos.
+
+        v1: `batch_size` ids per call, all or nothing per call (an unknown id: `NotFound`,
+        none of its batch deleted). v2 deletes one video per call (it has no bulk delete),
+        a few at a time: every known id is deleted, and then the first failure is raised
+        (`NotFound` for an unknown id). Either way, a retry that finds nothing to delete
+        after an attempt whose answer was lost counts as done once the videos are indeed
+        gone.
+        """
+        if self._api_version == "v2":
+            await self._each(self._delete_one, list(dict.fromkeys(video_ids)))
+            return
         for batch in batches(video_ids, batch_size):
 
             async def batch_gone(batch: list[str] = batch) -> bool:
@@ -359,12 +492,120 @@ class VisionClient:
                 confirm_gone=batch_gone,
             )
 
+    async def _delete_one(self, video_id: str) -> None:
+        async def gone() -> bool:
+            return not await self.get_videos([video_id])
+
+        await self._call(
+            "DELETE",
+            video_path(video_id),
+            idempotent=True,
+            safe=False,
+            expect_json=False,
+            confirm_gone=gone,
+        )
+
+    async def move_videos(self, group_id: str, video_ids: Sequence[str]) -> None:
+        """Move videos into `group_id` (`default`: out of any group), keeping their ids.
+
+        v1: `POST /videos/groups/{group_id}/videos`, `default` included. v2: `POST
+        /v2/video-groups/{group_id}/videos`; v2 has no `default` group, so those videos are
+        each PATCHed with `"group_id": null`. A move is idempotent (the videos end in the
+        group however often it is sent), so it is retried like a read.
+        """
+        ids = list(dict.fromkeys(video_ids))
+        if self._api_version == "v2" and group_id == DEFAULT_GROUP:
+            await self._each(self._ungroup_one, ids)
+            return
+        path = move_path(group_id, self._api_version)
+        for batch in batches(ids, _MOVE_BATCH):
+            await self._call("POST", path, json={"video_ids": batch}, idempotent=True, safe=False)
+
+    async def _ungroup_one(self, video_id: str) -> None:
+        await self.update_video(video_id, group_id=DEFAULT_GROUP)
+
+    async def update_video(
+        self,
+        video_id: str,
+        *,
+        name: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        group_id: str | Unchanged = UNCHANGED,
+    ) -> RemoteVideo:
+        """v2: change a video in place, keeping its id; the video as it is now.
+
+        Only what is given is sent: None (and `UNCHANGED` for the group) leaves a field as
+        it is; `group_id="default"` takes the video out of its group. Retried like a read:
+        a PATCH sets absolute values, so sending it twice changes nothing more.
+        """
+        require_v2(self._api_version, "update_video")
+        body = video_update_body(name=name, title=title, description=description, group_id=group_id)
+        if not body:
+            raise ValueError("update_video needs a field to change")
+        path = video_path(video_id)
+        data = await self._call("PATCH", path, json=body, idempotent=True, safe=False)
+        return _sources_withheld([parse_video(data, call=f"PATCH {path}")])[0]
+
+    # --- features (v2) -----------------------------------------------------------------
+
+    async def feature_catalog(self) -> Mapping[str, tuple[str, ...]]:
+        """v2: each feature the API can trigger, with the features it depends on."""
+        require_v2(self._api_version, "feature_catalog")
+        data = await self._call("GET", V2_FEATURES_PATH, idempotent=True, safe=True)
+        return parse_feature_catalog(data, call=f"GET {V2_FEATURES_PATH}")
+
+    async def plan_features(self, video_id: str, desired: Sequence[str]) -> FeaturePlan:
+        """v2: where `video_id` stands on the way to the `desired` features (and their
+        dependencies): what can start now, what runs, what is blocked, whether all is ready.
+
+        A POST that changes nothing: retried like a read.
+        """
+        require_v2(self._api_version, "plan_features")
+        path = feature_path(video_id, "plan")
+        data = await self._call(
+            "POST", path, json={"desired": list(desired)}, idempotent=True, safe=True
+        )
+        return parse_feature_plan(data, call=f"POST {path}")
+
+    async def trigger_feature(self, video_id: str, feature: str, *, force: bool = False) -> str:
+        """v2: start `feature` on `video_id`; the feature's status after the call.
+
+        Its dependencies must be ready (else `InvalidRequest`, 409). Without `force` a
+        feature already requested is not started again (its status comes back), so the call
+        is idempotent and retried like a read. With `force` it runs again each time it is
+        sent: a lost answer is not retried once the request may have arrived, as for an
+        upload (`ConnectionFailed(ambiguous=True)`), since another attempt could start a
+        second run.
+        """
+        require_v2(self._api_version, "trigger_feature")
+        path = feature_path(video_id, feature)
+        data = await self._call(
+            "POST", path, json={"force": force}, idempotent=not force, safe=False
+        )
+        return parse_trigger(data, call=f"POST {path}")
+
+    async def _each(self, call: Callable[[str], Awaitable[None]], video_ids: Sequence[str]) -> None:
+        """`call` for each id, `_CONCURRENT_PER_VIDEO` at a time; each runs to its end,
+        then the first failure (in the order of `video_ids`) is raised."""
+        limit = asyncio.Semaphore(_CONCURRENT_PER_VIDEO)
+
+        async def one(video_id: str) -> None:
+            async with limit:
+                await call(video_id)
+
+        outcomes = await asyncio.gather(*(one(v) for v in video_ids), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     # --- groups ------------------------------------------------------------------------
 
     async def list_groups(self) -> list[RemoteGroup]:
         """Every video group of this key."""
-        data = await self._call("GET", GROUPS_PATH, idempotent=True, safe=True)
-        return parse_groups(data, call=f"GET {GROUPS_PATH}")
+        path = groups_path(self._api_version)
+        data = await self._call("GET", path, idempotent=True, safe=True)
+        return parse_groups(data, call=f"GET {path}")
 
     async def create_group(
         self, name: str, metadata: Mapping[str, Any] | None = None
@@ -373,12 +614,13 @@ class VisionClient:
         body: dict[str, Any] = {"name": name}
         if metadata is not None:
             body["metadata"] = dict(metadata)
-        data = await self._call("POST", GROUPS_PATH, json=body, idempotent=False, safe=False)
-        return parse_group(data, call=f"POST {GROUPS_PATH}")
+        path = groups_path(self._api_version)
+        data = await self._call("POST", path, json=body, idempotent=False, safe=False)
+        return parse_group(data, call=f"POST {path}")
 
     async def get_group(self, group_id: str) -> RemoteGroup:
         """One group by id."""
-        path = group_path(group_id)
+        path = group_path(group_id, self._api_version)
         data = await self._call("GET", path, idempotent=True, safe=True)
         return parse_group(data, call=f"GET {path}")
 
@@ -393,13 +635,14 @@ class VisionClient:
             body["name"] = name
         if metadata is not None:
             body["metadata"] = dict(metadata)
-        path = group_path(group_id)
+        path = group_path(group_id, self._api_version)
         data = await self._call("PATCH", path, json=body, idempotent=True, safe=False)
         return parse_group(data, call=f"PATCH {path}")
 
     async def delete_group(self, group_id: str) -> None:
-        """Delete a group; the server refuses (409, InvalidRequest) while videos are in it."""
-        path = group_path(group_id)
+        """Delete a group. v1 refuses (409, InvalidRequest) while videos are in it; v2
+        deletes it and its videos stay, in no group."""
+        path = group_path(group_id, self._api_version)
 
         async def group_gone() -> bool:
             try:
@@ -412,6 +655,22 @@ class VisionClient:
             "DELETE", path, idempotent=True, safe=False, expect_json=False, confirm_gone=group_gone
         )
 
+    # --- version detection -------------------------------------------------------------
+
+    async def probe_v2(self) -> bool:
+        """Whether the server serves API v2: one `GET /v2/video-groups` (any client version).
+
+        True for a 2xx answer, False for a 404 or 405; any other failure is raised as from
+        any call (`AuthError` for a wrong key), after the usual retries.
+        """
+        try:
+            await self._call("GET", PROBE_PATH, idempotent=True, safe=True, expect_json=False)
+        except (NotFound, InvalidRequest) as exc:
+            if exc.status in NOT_SERVED_STATUSES:
+                return False
+            raise
+        return True
+
     # --- one call, with retries --------------------------------------------------------
 
     async def _call(
@@ -420,6 +679,7 @@ class VisionClient:
         path: str,
         *,
         json: Any = None,
+        params: Mapping[str, Sequence[str]] | None = None,
         data: Mapping[str, str] | None = None,
         files: Mapping[str, Any] | None = None,
         idempotent: bool,
@@ -444,7 +704,13 @@ class VisionClient:
                 events.append(event)
 
             request = self._http.build_request(
-                method, path, json=json, data=data, files=files, extensions={"trace": trace}
+                method,
+                path,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                extensions={"trace": trace},
             )
             started = time.perf_counter()
             try:

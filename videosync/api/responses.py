@@ -1,9 +1,12 @@
 """Reading the Vision API's JSON answers into videosync's values and errors.
 
-Shapes are those of `api/NOTES.md`. Parsing is lenient where the API is loose (unknown
-fields ignored, optional fields null or of an odd type read as None) and strict where
-videosync depends on a value (`results`, `video_id`, `group_id`): a body that lacks one is
-a `MalformedResponse`, never a KeyError or TypeError far from the call that caused it.
+Shapes are those of `api/NOTES.md` (v1) and `emulator/v2/REFERENCE.md` §3 (v2): one
+`parse_video` reads both, since a v2 Video differs only by the fields it adds (`status`,
+`features`, `error`) and drops (`indexing_status`, `indexing_type`). Parsing is lenient
+where the API is loose (unknown fields ignored, optional fields null or of an odd type read
+as None) and strict where videosync depends on a value (`results`, `video_id`, `group_id`):
+a body that lacks one is a `MalformedResponse`, never a KeyError or TypeError far from the
+call that caused it.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ __all__ = [
     "FeaturePlan",
     "UploadResult",
     "error_for_status",
+    "parse_feature_catalog",
+    "parse_feature_plan",
     "parse_group",
     "parse_groups",
     "parse_json",
+    "parse_trigger",
     "parse_upload",
     "parse_videos",
 ]
@@ -112,7 +118,13 @@ def _results(data: Any, call: str, status: int) -> list[Any]:
 
 
 def parse_video(item: Any, *, call: str, status: int = 200) -> RemoteVideo:
-    """One Video object (`api/NOTES.md`); only `video_id` is required."""
+    """One Video object of either version; only `video_id` is required.
+
+    v2 has no `indexing_status`; its upload `status` says whether the copy is usable. A v2
+    video whose upload `failed` (a download that failed, a file that is no video) is read
+    with `indexing_status` "failed", which is what the planner and `--wait` take for a
+    failed copy in either version; any other v2 video has `indexing_status` None.
+    """
     if not isinstance(item, Mapping):
         raise _malformed(
             f"a video that is not an object: {_excerpt(json.dumps(item).encode())}", call, status
@@ -122,13 +134,17 @@ def parse_video(item: Any, *, call: str, status: int = 200) -> RemoteVideo:
         raise _malformed("a video without `video_id`", call, status)
     meta = item.get("metadata")
     if not isinstance(meta, Mapping):
-        meta = {}
+        meta = {}  # v2: null until an upload from a URL has arrived
+    upload_status = _str_or_none(item.get("status"))
+    indexing_status = _str_or_none(item.get("indexing_status"))
+    if indexing_status is None and upload_status == "failed":
+        indexing_status = "failed"
     return RemoteVideo(
         video_id=video_id,
         name=_str_or_none(meta.get("video_name")),
-        # The API documents `default` as the group of a video that has none.
+        # v1 documents `default` as the group of a video that has none; v2 sends null.
         group_id=_str_or_none(item.get("group_id")) or DEFAULT_GROUP,
-        indexing_status=_str_or_none(item.get("indexing_status")),
+        indexing_status=indexing_status,
         source=_str_or_none(meta.get("source")),
         start_ms=_int_or_none(meta.get("video_start_timestamp_utc_ms")),
         width=_int_or_none(meta.get("width")),
@@ -136,7 +152,18 @@ def parse_video(item: Any, *, call: str, status: int = 200) -> RemoteVideo:
         duration=_float_or_none(meta.get("duration")),
         avg_fps=_float_or_none(meta.get("avg_fps")),
         indexing_type=_str_or_none(item.get("indexing_type")),
+        title=_str_or_none(meta.get("title")),
+        description=_str_or_none(meta.get("description")),
+        status=upload_status,
+        features=_statuses(item.get("features")),
     )
+
+
+def _statuses(value: Any) -> dict[str, str] | None:
+    """A map of feature → status; None when absent or not a map (v1 sends none)."""
+    if not isinstance(value, Mapping):
+        return None
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def parse_videos(data: Any, *, call: str, status: int = 200) -> list[RemoteVideo]:
@@ -169,7 +196,8 @@ def parse_groups(data: Any, *, call: str, status: int = 200) -> list[RemoteGroup
 
 
 def parse_upload(data: Any, *, call: str, status: int = 200) -> UploadResult:
-    """`{"video_id", "status", "video_s3_url"}`; a missing status is the API's default."""
+    """v1's `{"video_id", "status", "video_s3_url"}` or v2's 202 `{"video_id", "status",
+    "metadata"}`; a missing status is v1's default."""
     if not isinstance(data, Mapping):
         raise _malformed("the upload answer is not an object", call, status)
     video_id = data.get("video_id")
@@ -178,6 +206,64 @@ def parse_upload(data: Any, *, call: str, status: int = 200) -> UploadResult:
     return UploadResult(
         video_id=video_id, status=_str_or_none(data.get("status")) or "upload_initiated"
     )
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None
+    return tuple(value)
+
+
+def parse_feature_catalog(data: Any, *, call: str, status: int = 200) -> dict[str, tuple[str, ...]]:
+    """`{"features": [{"name", "depends_on", ...}, ...]}` → each name and its dependencies."""
+    features = data.get("features") if isinstance(data, Mapping) else None
+    if not isinstance(features, list):
+        raise _malformed("no `features` list in the body", call, status)
+    catalog: dict[str, tuple[str, ...]] = {}
+    for info in features:
+        name = info.get("name") if isinstance(info, Mapping) else None
+        if not isinstance(name, str) or not name:
+            raise _malformed("a feature without `name`", call, status)
+        depends_on = _strings(info.get("depends_on", []))
+        if depends_on is None:
+            raise _malformed(f"feature {name} has no list of names in `depends_on`", call, status)
+        catalog[name] = depends_on
+    return catalog
+
+
+def parse_feature_plan(data: Any, *, call: str, status: int = 200) -> FeaturePlan:
+    """The `features/plan` answer; `statuses`, the three lists and `done` are required."""
+    if not isinstance(data, Mapping):
+        raise _malformed("the feature plan is not an object", call, status)
+    statuses = data.get("statuses")
+    if not isinstance(statuses, Mapping):
+        raise _malformed("a feature plan without `statuses`", call, status)
+    lists: dict[str, tuple[str, ...]] = {}
+    for field in ("actionable", "processing", "blocked"):
+        names = _strings(data.get(field))
+        if names is None:
+            raise _malformed(f"a feature plan without a list of names in `{field}`", call, status)
+        lists[field] = names
+    done = data.get("done")
+    if not isinstance(done, bool):
+        raise _malformed("a feature plan without `done`", call, status)
+    errors = data.get("errors")
+    return FeaturePlan(
+        statuses=_statuses(statuses) or {},
+        actionable=lists["actionable"],
+        processing=lists["processing"],
+        blocked=lists["blocked"],
+        errors=_statuses(errors) or {},
+        done=done,
+    )
+
+
+def parse_trigger(data: Any, *, call: str, status: int = 200) -> str:
+    """A feature trigger's answer `{video_id, feature, status}`: the feature's status."""
+    feature_status = data.get("status") if isinstance(data, Mapping) else None
+    if not isinstance(feature_status, str) or not feature_status:
+        raise _malformed("the trigger answer has no `status`", call, status)
+    return feature_status
 
 
 def _server_message(data: Any) -> tuple[str | None, Any]:

@@ -17,6 +17,8 @@ import httpx
 
 from videosync.api.client import VisionClient
 from videosync.api.retry import RetryPolicy
+from videosync.api.versions import ApiVersionChoice
+from videosync.model import ApiVersion
 from videosync.version import __version__
 
 __all__ = ["SyncVisionClient"]
@@ -44,6 +46,9 @@ class SyncVisionClient:
     Takes the same arguments and offers the same methods, each returning its result
     directly. Runs the async client on a private event loop, so it must not be used from
     inside a running event loop; close it (or use `with`) when done.
+
+    `api_version="auto"` asks the server here, in the constructor (one `probe_v2` call, as
+    `VisionClient.open` does), and speaks v2 if it is served, else v1.
     """
 
     def __init__(
@@ -51,27 +56,43 @@ class SyncVisionClient:
         base_url: str,
         api_key: str,
         *,
+        api_version: ApiVersionChoice = "v1",
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         user_agent: str = f"videosync/{__version__}",
     ) -> None:
-        self._client = VisionClient(
-            base_url,
-            api_key,
-            timeout=timeout,
-            retry=retry,
-            transport=transport,
-            user_agent=user_agent,
-        )
         self._loop = asyncio.new_event_loop()
+        try:
+            self._client = self._run(
+                VisionClient.open(
+                    base_url,
+                    api_key,
+                    api_version=api_version,
+                    timeout=timeout,
+                    retry=retry,
+                    transport=transport,
+                    user_agent=user_agent,
+                )
+            )
+        except BaseException:
+            self._loop.close()
+            raise
 
     def __repr__(self) -> str:
-        return f"SyncVisionClient(base_url={self._client.base_url!r})"
+        return (
+            f"SyncVisionClient(base_url={self._client.base_url!r}, "
+            f"api_version={self._client.api_version!r})"
+        )
 
     @property
     def base_url(self) -> str:
         return self._client.base_url
+
+    @property
+    def api_version(self) -> ApiVersion:
+        """The API version every call of this client speaks."""
+        return self._client.api_version
 
     def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
         return self._loop.run_until_complete(coro)
@@ -103,3 +124,9 @@ class SyncVisionClient:
     get_group = _blocking(VisionClient.get_group)
     update_group = _blocking(VisionClient.update_group)
     delete_group = _blocking(VisionClient.delete_group)
+    move_videos = _blocking(VisionClient.move_videos)
+    update_video = _blocking(VisionClient.update_video)
+    feature_catalog = _blocking(VisionClient.feature_catalog)
+    plan_features = _blocking(VisionClient.plan_features)
+    trigger_feature = _blocking(VisionClient.trigger_feature)
+    probe_v2 = _blocking(VisionClient.probe_v2)
