@@ -194,6 +194,10 @@ class RemoteState:
 
     videos: tuple[RemoteVideo, ...]
     groups: tuple[RemoteGroup, ...]
+    api_version: ApiVersion = "v1"
+    """The API version it was listed with (and the run speaks)."""
+    feature_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """v2: the API's feature catalog, each feature with those it depends on."""
 
 
 # --- recorded state: what the lockfile holds --------------------------------------------

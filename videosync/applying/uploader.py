@@ -123,6 +123,7 @@ class Uploader:
                 thumbnails=spec.thumbnails,
                 start=start,
                 group_id=spec.group_id,
+                description=spec.description,
             )
             return Uploaded(result.video_id, None, None)
         result = await self.client.upload_file(
@@ -135,6 +136,7 @@ class Uploader:
             group_id=spec.group_id,
             progress=progress,
             hasher=hasher,
+            description=spec.description,
         )
         return Uploaded(result.video_id, result.size, result.digest)
 

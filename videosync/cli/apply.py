@@ -170,6 +170,7 @@ def apply_command(
             wait=wait,
             timeout=timeout,
             lock_timeout=lock_timeout,
+            api_version=settings.api_version,
         )
     if done.result is None:
         if not done.confirmed:

@@ -166,6 +166,7 @@ def plan_command(
             max_delete=max_delete,
             max_delete_percent=max_delete_percent,
             allow_empty=allow_empty,
+            api_version=settings.api_version,
         )
     fmt = "json" if as_json else fmt
     # A refused plan's problems are the error line that follows the text (said once).
@@ -208,7 +209,12 @@ def status_command(
     from videosync.commands.status import render_status, status
 
     with api_endpoint(settings, manifest, api_url) as (url, key):
-        result = status(manifest or settings.manifest, api_url=url, api_key=key)
+        result = status(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            api_version=settings.api_version,
+        )
     click.echo(result.to_json() if as_json else render_status(result), nl=False)
     return ExitCode.CHANGES if detailed_exitcode and result.has_drift else ExitCode.OK
 
@@ -235,5 +241,10 @@ def remote_command(
     from videosync.commands.remote import remote_listing, render_remote
 
     with api_endpoint(settings, manifest, api_url) as (url, key):
-        listing = remote_listing(manifest or settings.manifest, api_url=url, api_key=key)
+        listing = remote_listing(
+            manifest or settings.manifest,
+            api_url=url,
+            api_key=key,
+            api_version=settings.api_version,
+        )
     click.echo(listing.to_json() if as_json else render_remote(listing), nl=False)

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from videosync.api.routes import DEFAULT_API_URL
+from videosync.api.versions import API_VERSION_CHOICES, ApiVersionChoice
 from videosync.cli.usage import usage_error_line
 from videosync.errors import ExitCode, InvalidApiKey, VideosyncError, exit_code_lines
 from videosync.planning.render import redact_urls
@@ -37,6 +38,7 @@ class Settings:
     api_url: str
     api_key: str | None
     verbosity: int
+    api_version: ApiVersionChoice = "auto"
 
 
 _API_KEY_SETTINGS = ("REKA_API_KEY", "VIDEOSYNC_API_KEY")
@@ -230,11 +232,29 @@ def _configure_logging(verbosity: int) -> None:
     show_default=True,
     help="Vision API base URL (env VIDEOSYNC_API_URL), or 'local' for the embedded emulator.",
 )
+@click.option(
+    "--api-version",
+    type=click.Choice(API_VERSION_CHOICES),
+    envvar="VIDEOSYNC_API_VERSION",
+    default="auto",
+    show_default=True,
+    help="Vision API version to speak (env VIDEOSYNC_API_VERSION): v2 updates a video's name, "
+    "title, description and group in place and runs features; v1 replaces instead. auto: v2 "
+    "where the server serves it, unless the manifest writes start or thumbnails (only v1).",
+)
 @click.option("-v", "--verbose", count=True, help="More output; -v also shows tracebacks.")
 @click.option("-q", "--quiet", count=True, help="Less output: errors only.")
 @click.pass_context
 @exit_codes(*ExitCode)
-def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: int) -> None:
+def cli(
+    ctx: click.Context,
+    *,
+    manifest: Path,
+    api_url: str,
+    api_version: ApiVersionChoice,
+    verbose: int,
+    quiet: int,
+) -> None:
     """videosync keeps a Vision API video catalog equal to a YAML manifest.
 
     \b
@@ -259,6 +279,7 @@ def cli(ctx: click.Context, manifest: Path, api_url: str, verbose: int, quiet: i
         api_url=api_url,
         api_key=_api_key_from_env(),
         verbosity=verbosity,
+        api_version=api_version,
     )
 
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.api.client import VisionClient
+from videosync.api.versions import ApiVersionChoice
 from videosync.applying.applier import Applier, ApplyOptions
-from videosync.applying.indexwait import WaitResult, wait_indexed
+from videosync.applying.indexwait import WaitResult, wait_features, wait_indexed
 from videosync.applying.outcome import ApplyResult
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.commands.plan import PlanRun, make_plan, require_api_key
@@ -78,6 +79,7 @@ def apply(
     timeout: float = 600.0,
     options: ApplyOptions | None = None,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    api_version: ApiVersionChoice = "v1",
 ) -> ApplyRun:
     """Make the catalog match the manifest at `manifest_path` (or apply `plan_file`).
 
@@ -91,13 +93,15 @@ def apply(
     A saved plan is computed again, with the --prune and --prune-default it was made with
     (read back from its prune deletes) and every rail lifted: its rails were passed when it
     was saved (`plan --out` saves no refused plan), and they only add problems, never
-    actions. The rail and prune arguments given here are not used with a `plan_file`.
+    actions. The rail and prune arguments given here are not used with a `plan_file`,
+    nor is `api_version`: a saved plan is applied in the API version it was made for.
     """
     key = require_api_key(api_key)
     saved = Plan.load(plan_file) if plan_file is not None else None
     if saved is not None:
         prune, prune_default = _prune_scope(saved)
         allow_protected, max_delete, max_delete_percent, allow_empty = True, None, None, True
+        api_version = saved.api_version
     manifest_path = manifest_path.absolute()
     root = manifest_path.parent
     lock_path = lockfile_path(manifest_path)
@@ -112,6 +116,7 @@ def apply(
             max_delete=max_delete,
             max_delete_percent=max_delete_percent,
             allow_empty=allow_empty,
+            api_version=api_version,
         )
         plan = run.plan
         if saved is not None:
@@ -207,7 +212,7 @@ async def _execute(
     timeout: float,
 ) -> ApplyRun:
     reporter = reporter or SilentReporter()
-    async with VisionClient(api_url, api_key) as client:
+    async with VisionClient(api_url, api_key, api_version=plan.api_version) as client:
         applier = Applier(
             plan,
             run.recorded,
@@ -223,10 +228,28 @@ async def _execute(
             result = await applier.run()
         names = {o.video_id: o.key for o in result.outcomes if o.video_id and o.ok}
         waited = None
-        if wait and result.uploaded and not result.interrupted:
+        if wait and plan.api_version == "v2" and not result.interrupted:
+            wanted = _features_to_wait_for(plan, result)
+            if wanted:
+                reporter.note(f"waiting for {len(wanted)} video(s) and their features…")
+                waited = await wait_features(client, wanted, timeout=timeout, note=reporter.note)
+        elif wait and result.uploaded and not result.interrupted:
             reporter.note(f"waiting for {len(result.uploaded)} video(s) to be indexed…")
             waited = await wait_indexed(client, result.uploaded, timeout=timeout)
     return ApplyRun(plan, result, wait=waited, names=names)
+
+
+def _features_to_wait_for(plan: Plan, result: ApplyResult) -> dict[str, tuple[str, ...]]:
+    """v2: each video this apply uploaded, or started features on, and its features."""
+    specs = {a.key: a.spec for a in plan.actions if a.spec is not None}
+    wanted: dict[str, tuple[str, ...]] = {}
+    for outcome in result.outcomes:
+        spec = specs.get(outcome.key)
+        if not outcome.ok or outcome.video_id is None or spec is None:
+            continue
+        if outcome.video_id in result.uploaded or spec.features:
+            wanted[outcome.video_id] = spec.features
+    return wanted
 
 
 @contextmanager

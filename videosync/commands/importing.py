@@ -46,7 +46,9 @@ def import_video(
                 "an interrupted apply left its journal in .videosync/: run `videosync apply` "
                 "to finish it before importing"
             )
-        with SyncVisionClient(api_url, api_key) as client:
+        recorded = load_lockfile(lock_path)
+        version = recorded.api_version or "v1"  # the catalog's: an import changes no version
+        with SyncVisionClient(api_url, api_key, api_version=version) as client:
             found = client.get_videos([video_id])
         if not found:
             raise NotFound(
@@ -54,7 +56,6 @@ def import_video(
                 "check the id with `videosync status` or the API"
             )
         video = found[0]
-        recorded = load_lockfile(lock_path)
         for other, entry in recorded.videos.items():
             if entry.video_id == video_id and other != key:
                 raise UsageError(f"video {video_id} is already recorded as {other}")
@@ -67,7 +68,7 @@ def import_video(
             manifest_path,
             api_url=api_url,
             api_key=api_key,
-            remote=RemoteState(videos=(video,), groups=groups),
+            remote=RemoteState(videos=(video,), groups=groups, api_version=version),
         )
         action = next(
             (a for a in run.plan.actions if a.resource == "video" and a.key == key and a.spec),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from videosync.api.client import check_api_key
 from videosync.api.sync import SyncVisionClient
+from videosync.api.versions import ApiVersionChoice
 from videosync.content.localfiles import BYTES_READ, HashCache, LocalFileState, local_file_states
 from videosync.errors import InvalidSetting
 from videosync.gcpause import collector_paused
@@ -35,7 +36,14 @@ from videosync.planning.safety import DEFAULT_MAX_DELETE_PERCENT
 from videosync.state.lockfile import lockfile_path, read_lockfile
 from videosync.state.recovery import lockfile_text, recover_inputs, unseen_recent_uploads
 
-__all__ = ["PlanRun", "fetch_remote", "local_states", "make_plan", "require_api_key"]
+__all__ = [
+    "PlanRun",
+    "choose_api_version",
+    "fetch_remote",
+    "local_states",
+    "make_plan",
+    "require_api_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +77,61 @@ def require_api_key(api_key: str | None) -> str:
     return api_key
 
 
-def fetch_remote(api_url: str, api_key: str) -> RemoteState:
-    """List the whole catalog: one call for the videos, one for the groups."""
+def fetch_remote(
+    api_url: str,
+    api_key: str,
+    *,
+    api_version: ApiVersionChoice = "v1",
+    manifest: DesiredState | None = None,
+) -> RemoteState:
+    """List the whole catalog: one call for the videos, one for the groups (and under v2
+    one for the feature catalog), in the API version chosen (`choose_api_version`)."""
     if api_url == "local":
         raise InvalidSetting(
             "api_url 'local' is resolved by the command line: in Python, serve the emulator "
             "with videosync.emulator.local.local_endpoint(manifest) and pass its url and api_key"
         )
     started = time.perf_counter()
-    with SyncVisionClient(api_url, api_key) as client:
+    asked = choose_api_version(api_version, manifest)
+    with SyncVisionClient(api_url, api_key, api_version=asked) as client:
+        version = client.api_version
+        if asked == "auto":
+            log.info(
+                "API %s: %s",
+                version,
+                "the server serves v2" if version == "v2" else "the server does not serve v2",
+            )
         videos = client.list_videos()
         groups = client.list_groups()
+        dependencies = client.feature_catalog() if version == "v2" else {}
     elapsed = time.perf_counter() - started
     log.info("listed %d videos and %d groups in %.2f s", len(videos), len(groups), elapsed)
-    return RemoteState(tuple(videos), tuple(groups))
+    return RemoteState(
+        tuple(videos),
+        tuple(groups),
+        api_version=version,
+        feature_dependencies=dict(dependencies),
+    )
+
+
+def choose_api_version(
+    setting: ApiVersionChoice, manifest: DesiredState | None
+) -> ApiVersionChoice:
+    """The version to speak, before asking the server: `auto` stays `auto` (v2 where the
+    server serves it), unless the manifest writes fields only v1 carries (`start`,
+    `thumbnails: true`) and none only v2 carries: then v1, which every server serves."""
+    if setting != "auto" or manifest is None:
+        return setting
+    fields = getattr(manifest, "version_fields", ())
+    needs = {f.version for f in fields}
+    if needs == {"v1"}:
+        written = sorted({f.field for f in fields})
+        log.info(
+            "API v1: the manifest writes %s, which only v1 carries (--api-version to choose)",
+            ", ".join(written),
+        )
+        return "v1"
+    return "auto"
 
 
 def local_states(
@@ -173,8 +222,14 @@ def make_plan(
     max_delete_percent: int | None = DEFAULT_MAX_DELETE_PERCENT,
     allow_empty: bool = False,
     remote: RemoteState | None = None,
+    api_version: ApiVersionChoice = "v1",
 ) -> PlanRun:
     """Compute the plan for the manifest at `manifest_path` against the live catalog.
+
+    `api_version` is the Vision API version to speak (`auto`: v2 where the server serves
+    it, unless the manifest writes fields only v1 carries); a manifest that writes fields
+    the chosen version cannot carry is refused (`ManifestInvalid`, exit 3), each at its
+    `file:line`.
 
     The returned plan carries fingerprints of its inputs (for `plan --out`). `remote`
     replaces the list calls with a catalog already fetched. `prune` deletes the unmanaged
@@ -197,6 +252,7 @@ def make_plan(
             max_delete_percent=max_delete_percent,
             allow_empty=allow_empty,
             remote=remote,
+            api_version=api_version,
         )
 
 
@@ -212,6 +268,7 @@ def _make_plan(
     max_delete_percent: int | None,
     allow_empty: bool,
     remote: RemoteState | None,
+    api_version: ApiVersionChoice,
 ) -> PlanRun:
     manifest = load_manifest(manifest_path)
     lock_path = lockfile_path(manifest.path)
@@ -221,12 +278,22 @@ def _make_plan(
         # (and, where needed, hashed) here; one waits on the network, the other on disk.
         key = require_api_key(api_key)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="list") as pool:
-            listing = pool.submit(fetch_remote, api_url, key)
+            listing = pool.submit(
+                fetch_remote, api_url, key, api_version=api_version, manifest=manifest
+            )
             local = local_states(manifest, recorded)
             remote = listing.result()
-        remote = _settled(manifest.root, recorded, remote, lambda: fetch_remote(api_url, key))
+        version = remote.api_version
+        remote = _settled(
+            manifest.root,
+            recorded,
+            remote,
+            lambda: fetch_remote(api_url, key, api_version=version, manifest=manifest),
+        )
     else:
         local = local_states(manifest, recorded)
+    # A field the version cannot carry is never dropped silently: file:line, what to do.
+    manifest.check_api_version(remote.api_version)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
     if recovered:
@@ -243,7 +310,16 @@ def _make_plan(
         max_delete=max_delete,
         max_delete_percent=max_delete_percent,
         allow_empty=allow_empty,
+        api_version=remote.api_version,
+        feature_dependencies=remote.feature_dependencies,
     )
+    if plan.migrate_from is not None:
+        log.warning(
+            "the lockfile was recorded under API %s: apply records the catalog under %s "
+            "(same service, same video ids: nothing is uploaded for that)",
+            plan.migrate_from,
+            plan.api_version,
+        )
     if prune and not prune_default:
         _note_default_spared(manifest, recorded, remote, plan)
     fingerprints = Fingerprints(

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from videosync.api.versions import ApiVersionChoice
 from videosync.commands.plan import fetch_remote, require_api_key
 from videosync.model import DEFAULT_GROUP, Lockfile, RemoteState
 from videosync.state.journal import Journal, replay
@@ -57,11 +58,17 @@ class RemoteListing:
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def remote_listing(manifest_path: Path, *, api_url: str, api_key: str | None) -> RemoteListing:
+def remote_listing(
+    manifest_path: Path,
+    *,
+    api_url: str,
+    api_key: str | None,
+    api_version: ApiVersionChoice = "v1",
+) -> RemoteListing:
     """List the catalog the API key sees, split by the lockfile beside `manifest_path`."""
     key = require_api_key(api_key)
     recorded = _recorded(lockfile_path(manifest_path.absolute()))
-    return listing_of(recorded, fetch_remote(api_url, key))
+    return listing_of(recorded, fetch_remote(api_url, key, api_version=api_version))
 
 
 def listing_of(recorded: Lockfile, remote: RemoteState) -> RemoteListing:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from videosync.api.versions import ApiVersionChoice
 from videosync.commands.plan import PlanRun, make_plan
 
 __all__ = ["Status", "StatusRow", "render_status", "status", "status_of"]
@@ -97,9 +98,17 @@ def status_of(run: PlanRun) -> Status:
     )
 
 
-def status(manifest_path: Path, *, api_url: str, api_key: str | None) -> Status:
+def status(
+    manifest_path: Path,
+    *,
+    api_url: str,
+    api_key: str | None,
+    api_version: ApiVersionChoice = "v1",
+) -> Status:
     """The status of the catalog the manifest at `manifest_path` describes."""
-    return status_of(make_plan(manifest_path, api_url=api_url, api_key=api_key))
+    return status_of(
+        make_plan(manifest_path, api_url=api_url, api_key=api_key, api_version=api_version)
+    )
 
 
 def render_status(st: Status) -> str:

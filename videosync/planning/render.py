@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from videosync.model import ApiVersion
 from videosync.ownership import url_identity
 from videosync.planning.plan import Action, Change, Plan, Summary, human_bytes, short_id
 
@@ -125,7 +126,7 @@ def _title(action: Action) -> str:
     return what + (f"  ({', '.join(notes)})" if notes else "")
 
 
-def _attributes(action: Action) -> list[str]:
+def _attributes(action: Action, api_version: ApiVersion = "v1") -> list[str]:
     """What a create sends, one `attribute: value` line each, as Terraform shows a new
     resource: every attribute of a group, and of a video all but those left at their
     defaults that say nothing (no start, not protected)."""
@@ -139,17 +140,49 @@ def _attributes(action: Action) -> list[str]:
         pairs = [("name", spec.name), ("group", spec.group)]
         if spec.start is not None:
             pairs.append(("start", spec.start))
-        pairs += [("index", spec.index), ("thumbnails", spec.thumbnails)]
+        if spec.title is not None:
+            pairs.append(("title", spec.title))
+        if spec.description is not None:
+            pairs.append(("description", spec.description))
+        if api_version == "v1":  # v2 has neither: `index` stands for features there
+            pairs += [("index", spec.index), ("thumbnails", spec.thumbnails)]
+        if spec.features:
+            pairs.append(("features", list(spec.features)))
         if action.protect:
             pairs.append(("protect", True))
     width = max((len(name) for name, _ in pairs), default=0) + 1
     return [f"{name + ':':<{width}} {_value(name, value)}" for name, value in pairs]
 
 
-def _details(action: Action) -> list[str]:
-    lines = [f"# {action.reason}", *_attributes(action)]
-    lines += [_change_line(c) for c in action.changes]
+def _details(action: Action, api_version: ApiVersion) -> list[str]:
+    lines = [f"# {action.reason}", *_attributes(action, api_version)]
+    lines += [_change_line(c) for c in action.changes if not c.attribute.startswith("features.")]
+    started = [c for c in action.changes if c.attribute.startswith("features.")]
+    if started:
+        lines.append("features: " + " ".join(_feature_word(c) for c in started))
     return lines
+
+
+def _feature_word(change: Change) -> str:
+    """`+captions` for a feature to start, `!captions` for one that failed, to run again."""
+    name = change.attribute.removeprefix("features.")
+    return (
+        f"!{name} ({change.old}: run again)" if change.old in ("failed", "blocked") else f"+{name}"
+    )
+
+
+def _header(plan: Plan) -> list[str]:
+    """What a v2 plan says first: the API version, and a lockfile recorded under another."""
+    lines = []
+    if plan.api_version == "v2":
+        lines.append("Vision API v2: names, titles, descriptions and groups change in place.")
+    if plan.migrate_from is not None:
+        lines.append(
+            f"The lockfile was recorded under API {plan.migrate_from}: apply records the "
+            f"catalog under {plan.api_version} (same videos, same ids: nothing is uploaded "
+            "for that)."
+        )
+    return [*lines, ""] if lines else []
 
 
 def render_text(plan: Plan, *, color: bool = False, problems: bool = True) -> str:
@@ -158,7 +191,7 @@ def render_text(plan: Plan, *, color: bool = False, problems: bool = True) -> st
     `problems=False` leaves out why it cannot be applied: for the command line, whose
     error line says it right after (once, not twice).
     """
-    out: list[str] = []
+    out: list[str] = _header(plan)
     changes = plan.changes
     if changes:
         out += ["videosync will perform these actions:", ""]
@@ -166,12 +199,14 @@ def render_text(plan: Plan, *, color: bool = False, problems: bool = True) -> st
             symbol, verb, code = _STYLE[action.kind]
             head = _paint(f"{symbol} {verb}", code, color)
             out.append(f"  {head} {_title(action)}")
-            out += [f"      {line}" for line in _details(action)]
+            out += [f"      {line}" for line in _details(action, plan.api_version)]
             if action.blocked:
                 out.append("      " + _paint(f"! blocked: {action.blocked}", "1;31", color))
         out += ["", _paint(summary_line(plan.summary()), "1", color)]
     else:
         out.append(_paint(NO_CHANGES, "1;32", color))
+        if plan.migrate_from is not None:
+            out.append(f"Apply records the lockfile under API {plan.api_version}.")
     if plan.unmanaged:
         out.append(
             f"{plan.unmanaged} remote video{'s' if plan.unmanaged != 1 else ''} not managed by "
@@ -205,11 +240,11 @@ def _row(a: Action) -> str:
     return f"| {mark} | `{symbol}` {verb} | {_cell(what)} | {_cell(reason)} |"
 
 
-def _details_block(actions: Sequence[Action]) -> list[str]:
+def _details_block(actions: Sequence[Action], api_version: ApiVersion) -> list[str]:
     detailed = [
         (a, lines)
         for a in actions
-        if (lines := _attributes(a) + [_change_line(c) for c in a.changes])
+        if (lines := _attributes(a, api_version) + [_change_line(c) for c in a.changes])
     ]
     if not detailed:
         return []
@@ -223,7 +258,8 @@ def _details_block(actions: Sequence[Action]) -> list[str]:
 def _md_head(plan: Plan) -> list[str]:
     s = plan.summary()
     out = ["### videosync plan", ""]
-    if not plan.has_changes:
+    out += [f"_{line}_" for line in _header(plan) if line] + ([""] if _header(plan) else [])
+    if not plan.changes:
         return [*out, f"**{NO_CHANGES}**"]
     return [
         *out,
@@ -269,7 +305,13 @@ def _markdown(plan: Plan, limit: int) -> str:
     changes = plan.changes
     if not changes:
         return _join(head + tail)
-    full = _join(head + _TABLE_HEAD + [_row(a) for a in changes] + _details_block(changes) + tail)
+    full = _join(
+        head
+        + _TABLE_HEAD
+        + [_row(a) for a in changes]
+        + _details_block(changes, plan.api_version)
+        + tail
+    )
     if len(full) <= limit:
         return full
     return _fitted(plan, head, tail, limit)
@@ -315,7 +357,7 @@ def _fitted(plan: Plan, head: list[str], tail: list[str], limit: int) -> str:
         rows.append(row)
         budget -= len(row) + 1
     shown = destructive[: len(rows)]
-    details = _details_block(shown)
+    details = _details_block(shown, plan.api_version)
     body = (_TABLE_HEAD + rows) if rows else []
     if len(shown) == len(destructive) and len(_join(details)) <= budget:
         body += details
