@@ -1,5 +1,8 @@
 """Re-record the client's vcrpy cassettes in cassettes/ (one per call and per error class).
 
+Scenarios named `v2_*` speak API v2 (`v2_detect` asks the server which version it serves);
+the others v1. Name scenarios to record only those (`... record_cassettes.py v2_features`).
+
     .venv/bin/python scripts/record_cassettes.py
         starts the emulator in-process (temporary data, a test key) and records every
         scenario of tests/client/scenarios.py, the injected-fault ones included.
@@ -58,7 +61,7 @@ def _record_against_emulator(names: list[str], work: Path) -> list[Path]:
     config = EmulatorConfig(data_dir=work / "data", api_keys=(key,), retry_after=1)
     with start_emulator(config) as emulator, serve_files(media.parent) as files:
         stage = Stage(
-            client=lambda: SyncVisionClient(emulator.url, key, retry=POLICY),
+            client=lambda **version: SyncVisionClient(emulator.url, key, retry=POLICY, **version),
             stranger=lambda: SyncVisionClient(emulator.url, "not-a-key", retry=POLICY),
             media=media,
             video_url=f"{files}/{media.name}",
@@ -73,7 +76,7 @@ def _record_against(
 ) -> list[Path]:
     media = write_sample_video(work / "sample.mp4", seed=7)
     stage = Stage(
-        client=lambda: SyncVisionClient(api_url, api_key, retry=POLICY),
+        client=lambda **version: SyncVisionClient(api_url, api_key, retry=POLICY, **version),
         stranger=lambda: SyncVisionClient(api_url, "videosync-invalid-key", retry=POLICY),
         media=media,
         video_url=video_url,

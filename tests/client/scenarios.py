@@ -25,12 +25,14 @@ import vcr
 
 from tests.conftest import API_KEY
 from videosync.api.retry import RetryPolicy
-from videosync.api.routes import UPLOAD_PATH
+from videosync.api.routes import UPLOAD_PATH, V2_VIDEOS_PATH
 from videosync.api.sync import SyncVisionClient
 from videosync.emulator.faults import FaultInjector, FaultSettings
 from videosync.errors import AuthError, InvalidRequest, NotFound, RateLimited, ServerError
+from videosync.model import DEFAULT_GROUP
 
-API_PATH_PREFIX = "/videos"
+API_PATH_PREFIXES = ("/videos", "/v2/")
+"""Where the API's calls go (v1's un-prefixed paths, v2's); nothing else is recorded."""
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
@@ -53,10 +55,10 @@ def _blank_file_uploads(request: Any) -> Any:
     Requests that are not API calls (the in-process emulator fetching a `video_url`
     with httpx) are not recorded at all.
     """
-    if not request.path.startswith(API_PATH_PREFIX):
+    if not request.path.startswith(API_PATH_PREFIXES):
         return None
     body = request.body or b""
-    if request.path.endswith(UPLOAD_PATH) and b'filename="' in body:
+    if request.path.endswith((UPLOAD_PATH, V2_VIDEOS_PATH)) and b'filename="' in body:
         request.body = UPLOAD_PLACEHOLDER
     return request
 
@@ -78,7 +80,8 @@ def cassette_vcr(record_mode: str, directory: Path = CASSETTES) -> vcr.VCR:
 class Stage:
     """What a scenario runs against: a live server while recording, a cassette in replay."""
 
-    client: Callable[[], SyncVisionClient]
+    client: Callable[..., SyncVisionClient]
+    """A client of the server: v1, or the version given as `api_version=`."""
     stranger: Callable[[], SyncVisionClient]
     """A client with a key the server does not know."""
     media: Path
@@ -195,6 +198,121 @@ def delete_group(stage: Stage) -> None:
             client.get_group(group.group_id)
 
 
+# --- v2: one scenario per call -------------------------------------------------------------
+
+
+def v2_detect(stage: Stage) -> None:
+    with stage.client(api_version="auto") as client:
+        assert client.api_version == "v2"
+
+
+def v2_upload_file(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        seen: list[int] = []
+        result = client.upload_file(
+            stage.media,
+            name="Cassette clip v2",
+            filename="media/cassette-v2.mp4",
+            description="Recorded for a cassette",
+            progress=seen.append,
+            hasher=hashlib.sha256,
+        )
+        assert (result.video_id, result.status) == (result.video_id, "uploaded")
+        assert result.size == stage.media.stat().st_size == seen[-1]
+        assert result.digest == hashlib.sha256(stage.media.read_bytes()).hexdigest()
+        client.delete_videos([result.video_id])
+
+
+def v2_upload_url(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        result = client.upload_url(stage.video_url, name="From a URL, v2")
+        assert result.video_id and result.status in ("uploading", "uploaded")
+        stage.settle()
+        client.delete_videos([result.video_id])
+
+
+def v2_list_videos(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        result = client.upload_file(stage.media, name="Listed", filename="media/listed-v2.mp4")
+        listed = {v.video_id: v for v in client.list_videos()}
+        video = listed[result.video_id]
+        assert (video.source, video.name, video.status) == (
+            "media/listed-v2.mp4",
+            "Listed",
+            "uploaded",
+        )
+        assert [v.video_id for v in client.get_videos([result.video_id])] == [result.video_id]
+        client.delete_videos([result.video_id])
+
+
+def v2_update_video(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        group = client.create_group("videosync cassette patch")
+        result = client.upload_file(stage.media, name="Before", filename="media/patched.mp4")
+        changed = client.update_video(
+            result.video_id,
+            name="After",
+            title="A title",
+            description="Words",
+            group_id=group.group_id,
+        )
+        assert (changed.video_id, changed.name, changed.title, changed.description) == (
+            result.video_id,
+            "After",
+            "A title",
+            "Words",
+        )
+        assert changed.group_id == group.group_id
+        assert client.update_video(result.video_id, group_id=DEFAULT_GROUP).group_id == (
+            DEFAULT_GROUP
+        )
+        client.delete_videos([result.video_id])
+        client.delete_group(group.group_id)
+
+
+def v2_move_videos(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        group = client.create_group("videosync cassette move")
+        result = client.upload_file(stage.media, name="Mover", filename="media/mover.mp4")
+        client.move_videos(group.group_id, [result.video_id])
+        assert [v.group_id for v in client.get_videos([result.video_id])] == [group.group_id]
+        client.move_videos(DEFAULT_GROUP, [result.video_id])
+        assert [v.group_id for v in client.get_videos([result.video_id])] == [DEFAULT_GROUP]
+        client.delete_videos([result.video_id])
+        client.delete_group(group.group_id)
+
+
+def v2_features(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        result = client.upload_file(stage.media, name="Features", filename="media/features.mp4")
+        catalog = client.feature_catalog()
+        assert catalog["captions"] == ("transcript",)
+        plan = client.plan_features(result.video_id, ["captions"])
+        assert (plan.actionable, plan.done) == (("transcript",), False)
+        assert client.trigger_feature(result.video_id, "transcript") in (
+            "pending",
+            "processing",
+            "ready",
+        )
+        client.delete_videos([result.video_id])
+
+
+def v2_delete_videos(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client:
+        ids = [
+            client.upload_file(stage.media, name=f"Doomed {n}", filename=f"media/d{n}.mp4").video_id
+            for n in (1, 2)
+        ]
+        client.delete_videos(ids)
+        assert client.get_videos(ids) == []
+
+
+def v2_not_found(stage: Stage) -> None:
+    with stage.client(api_version="v2") as client, pytest.raises(NotFound) as caught:
+        client.get_group(NO_SUCH_GROUP)
+    assert (caught.value.status, caught.value.message) == (404, "Video group not found (group_id)")
+
+
 # --- one scenario per error class -----------------------------------------------------------
 
 
@@ -273,6 +391,15 @@ SCENARIOS: dict[str, Callable[[Stage], None]] = {
         rate_limited,
         server_error,
         retried_until_ok,
+        v2_detect,
+        v2_upload_file,
+        v2_upload_url,
+        v2_list_videos,
+        v2_update_video,
+        v2_move_videos,
+        v2_features,
+        v2_delete_videos,
+        v2_not_found,
     )
 }
 
@@ -286,7 +413,9 @@ RECORDING_KEYS = (API_KEY,)
 def replay_stage(media: Path) -> Stage:
     """A stage whose clients talk to cassettes only."""
     return Stage(
-        client=lambda: SyncVisionClient(REPLAY_URL, "replay-placeholder-key", retry=POLICY),
+        client=lambda **version: SyncVisionClient(
+            REPLAY_URL, "replay-placeholder-key", retry=POLICY, **version
+        ),
         stranger=lambda: SyncVisionClient(REPLAY_URL, "replay-stranger-key", retry=POLICY),
         media=media,
         video_url="http://127.0.0.1:9/replayed.mp4",

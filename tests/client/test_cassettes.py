@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.client.scenarios import (
-    API_PATH_PREFIX,
+    API_PATH_PREFIXES,
     CASSETTES,
     NEEDS_FAULTS,
     POLICY,
@@ -59,7 +59,7 @@ def _leaks(path: Path, keys: tuple[str, ...]) -> list[str]:
         body = body.encode() if isinstance(body, str) else body
         if b'filename="' in body:
             found.append(f"a file upload body in {request['uri']}")
-        if not urlsplit(request["uri"]).path.startswith(API_PATH_PREFIX):
+        if not urlsplit(request["uri"]).path.startswith(API_PATH_PREFIXES):
             found.append(f"a request that is no API call: {request['uri']}")
     return found
 
@@ -77,7 +77,9 @@ def test_recording_writes_no_key_to_cassettes_or_log_lines(
 ) -> None:
     with serve_files(sample_video.parent) as files, caplog.at_level(logging.DEBUG):
         stage = Stage(
-            client=lambda: SyncVisionClient(emulator.url, API_KEY, retry=POLICY),
+            client=lambda **version: SyncVisionClient(
+                emulator.url, API_KEY, retry=POLICY, **version
+            ),
             stranger=lambda: SyncVisionClient(emulator.url, "not-a-key", retry=POLICY),
             media=sample_video,
             video_url=f"{files}/{sample_video.name}",
