@@ -135,7 +135,8 @@ class _Resolver:
         self.files = LocalFiles(self.path.parent)
         self.keys: dict[str, tuple[int, Location]] = {}
         self.faulted: set[tuple[PathPart, ...]] = set()
-        self.version_fields: list[VersionField] = []
+        # Version-exclusive fields of entries: (entry index, field, keys of its videos).
+        self.entry_fields: list[tuple[int, str, tuple[str, ...]]] = []
         # Version-exclusive fields of `defaults:`: where each is written, and the keys of
         # the videos that inherit it.
         self.default_fields: dict[str, tuple[Location, list[str]]] = {}
@@ -177,11 +178,6 @@ class _Resolver:
                     )
         if self.errors:
             return None
-        for name, (where, keys) in self.default_fields.items():
-            if keys:
-                self.version_fields.append(
-                    VersionField(name, where, f"defaults.{name}", tuple(keys))
-                )
         return Manifest(
             path=self.path,
             root=Path(self.files.root),
@@ -189,8 +185,26 @@ class _Resolver:
             groups=tuple(group for _, group in groups),
             defaults=defaults,
             digest=self.doc.digest,
-            version_fields=tuple(sorted(self.version_fields, key=lambda f: f.location)),
+            version_fields=self._version_fields(),
         )
+
+    def _version_fields(self) -> tuple[VersionField, ...]:
+        """Every place a field of one API version only is written, with the videos it
+        reaches, by line."""
+        fields = [
+            VersionField(name, where, f"defaults.{name}", tuple(keys))
+            for name, (where, keys) in self.default_fields.items()
+            if keys
+        ]
+        # Located in one walk: a v1 catalog may write `start` on each of 100k entries.
+        places = self.doc.item_key_locations(
+            ("videos",), [(index, name) for index, name, _ in self.entry_fields]
+        )
+        fields += [
+            VersionField(name, where, format_path(("videos", index, name)), keys)
+            for (index, name, keys), where in zip(self.entry_fields, places, strict=True)
+        ]
+        return tuple(sorted(fields, key=lambda f: f.location))
 
     # --- groups and defaults -------------------------------------------------------------
 
@@ -330,17 +344,17 @@ class _Resolver:
                     features=None if features is None else tuple(features),
                 )
             )
-        if videos:
-            self._note_version_fields(at, entry, tuple(v.key for v in videos))
+        written = written_fields(entry)
+        if videos and (written or self.default_fields):
+            self._note_version_fields(index, entry, written, tuple(v.key for v in videos))
         return videos
 
     def _note_version_fields(
-        self, at: tuple[PathPart, ...], entry: dict[str, Any], keys: tuple[str, ...]
+        self, index: int, entry: dict[str, Any], written: list[str], keys: tuple[str, ...]
     ) -> None:
-        """Record the version-exclusive fields the entry writes or inherits from `defaults:`."""
-        for name in written_fields(entry):
-            where = self.doc.locate((*at, name), key=True)
-            self.version_fields.append(VersionField(name, where, format_path((*at, name)), keys))
+        """Record the version-exclusive fields entry `index` writes or inherits from
+        `defaults:`, and the keys of the videos they reach."""
+        self.entry_fields.extend((index, name, keys) for name in written)
         for name, (_, inheritors) in self.default_fields.items():
             if name not in entry:
                 inheritors.extend(keys)

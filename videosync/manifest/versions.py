@@ -47,8 +47,13 @@ _WHY_NOT = {
 """Why version `v`, which is not the field's carrier, cannot carry it."""
 
 
+_ALL_FIELDS = frozenset(_CARRIER)
+
+
 def written_fields(entry: dict[str, Any]) -> list[str]:
     """The version-exclusive fields an entry (or `defaults:`) writes, in a fixed order."""
+    if _ALL_FIELDS.isdisjoint(entry):  # most entries, cheaply
+        return []
     return [
         name
         for name in (*V1_FIELDS, *V2_FIELDS)

@@ -119,6 +119,25 @@ class YamlDocument:
             return []
         return [self._location(item) for item in node.value]
 
+    def item_key_locations(
+        self, path: Sequence[PathPart], wanted: Sequence[tuple[int, str]]
+    ) -> list[Location]:
+        """Where key `name` of item `index` of the list at `path` is written, for each
+        `(index, name)` of `wanted` (one walk down to the list for them all)."""
+        node = self._root
+        for part in path:
+            node = None if node is None else self._child(node, part)
+        if not isinstance(node, SequenceNode):
+            return [self.locate((*path, index, name), key=True) for index, name in wanted]
+        items: list[Node] = node.value
+        located = []
+        for index, name in wanted:
+            key = self._child(items[index], name, key=True) if index < len(items) else None
+            located.append(
+                self._location(key) if key is not None else self.locate((*path, index, name))
+            )
+        return located
+
     def _location(self, node: Node) -> Location:
         mark = node.start_mark
         return Location(self.file, mark.line + 1, mark.column + 1)
