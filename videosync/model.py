@@ -176,6 +176,19 @@ class RemoteVideo:
     """v2's per-feature statuses (`none`, `pending`, `processing`, `ready`, `failed`,
     `blocked`); None from v1, which has none."""
 
+    @property
+    def remote_status(self) -> str:
+        """One word or two for a listing: v1's indexing status; under v2 the upload status
+        and, once uploaded, how many of its features are ready (`uploaded, 2/3 ready`)."""
+        if self.features is None or self.status is None:
+            return self.indexing_status or self.status or "unknown"
+        if self.status != "uploaded" or not self.features:
+            return self.status
+        ready = sum(1 for status in self.features.values() if status == "ready")
+        failed = [name for name, status in self.features.items() if status == "failed"]
+        word = f"{self.status}, {ready}/{len(self.features)} ready"
+        return word + (f", {'+'.join(failed)} failed" if failed else "")
+
 
 @dataclass(frozen=True)
 class RemoteGroup:

@@ -99,9 +99,13 @@ def test_remote_json_has_both_lists(
         "group",
         "group_id",
         "indexing_status",
+        "status",
+        "features",
     }
     intro = next(v for v in data["managed"] if v["key"] == "media/intro.mp4")
     assert intro["group"] == "Launch event"
+    assert intro["status"] == intro["indexing_status"]  # v1: the indexing status
+    assert intro["features"] is None  # v1 has no features
     assert intro["group_id"] == lock.groups["launch"].group_id
     assert intro["video_id"] == lock.videos["media/intro.mp4"].video_id
     assert data["unmanaged"] == [

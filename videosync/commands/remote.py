@@ -38,6 +38,12 @@ class RemoteEntry:
     """The group's name (`default` for the default group; the id of a group not listed)."""
     group_id: str
     indexing_status: str | None
+    """v1's indexing status (under v2: `failed` for a failed upload, else null)."""
+    status: str = "unknown"
+    """What the table shows (`RemoteVideo.remote_status`): v1's indexing status, or v2's
+    upload status with how many features are ready."""
+    features: dict[str, str] | None = None
+    """v2: each feature requested and its status; null under v1."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ def listing_of(recorded: Lockfile, remote: RemoteState) -> RemoteListing:
             else groups.get(v.group_id, v.group_id),
             group_id=v.group_id,
             indexing_status=v.indexing_status,
+            status=v.remote_status,
+            features=dict(v.features) if v.features is not None else None,
         )
         for v in remote.videos
     ]
@@ -117,10 +125,7 @@ def render_remote(listing: RemoteListing) -> str:
         lines.append(f"{count} managed video{_s(count)} (recorded in {LOCKFILE_NAME}):")
         lines += _table(
             ("KEY", "VIDEO ID", "GROUP", "STATUS"),
-            [
-                (e.key or "", e.video_id, e.group, e.indexing_status or "unknown")
-                for e in listing.managed
-            ],
+            [(e.key or "", e.video_id, e.group, e.status) for e in listing.managed],
         )
     else:
         lines.append(f"No managed videos: {LOCKFILE_NAME} records none.")
@@ -137,7 +142,7 @@ def render_remote(listing: RemoteListing) -> str:
                     e.source or "-",
                     e.video_id,
                     e.group,
-                    e.indexing_status or "unknown",
+                    e.status,
                 )
                 for e in listing.unmanaged
             ],

@@ -37,7 +37,7 @@ class StatusRow:
     """The manifest key the lockfile records it under."""
     video_id: str
     indexing_status: str
-    """The remote copy's `indexing_status`, or `missing` when it is gone."""
+    """The remote copy's status (`RemoteVideo.remote_status`), or `missing` when it is gone."""
     drift: str
     """`ok`, `missing`, `failed`, `changed`, `removed` or `moved` (the module's docstring)."""
 
@@ -82,7 +82,7 @@ def status_of(run: PlanRun) -> Status:
             StatusRow(
                 key=key,
                 video_id=entry.video_id,
-                indexing_status=(current.indexing_status or "unknown") if current else "missing",
+                indexing_status=current.remote_status if current else "missing",
                 drift=_DRIFT.get((action.kind, action.cause), "changed"),
             )
         )
