@@ -117,6 +117,8 @@ def test_remote_json_has_both_lists(
             "group": "default",
             "group_id": "default",
             "indexing_status": data["unmanaged"][0]["indexing_status"],
+            "status": data["unmanaged"][0]["indexing_status"],
+            "features": None,
         }
     ]
     assert data["missing"] == 0
