@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from videosync.api.protocol import UNCHANGED, CatalogApi
+from videosync.api.protocol import UNCHANGED, CatalogApi, Unchanged
 from videosync.applying.outcome import ApplyResult, Outcome
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
@@ -485,8 +485,10 @@ class Applier:
         if self.client.api_version == "v2":
             fields = {name: getattr(spec, name) for name in _PATCHED if name in changed}
             if fields or "group_id" in changed:
-                assert spec.group_id is not None
-                group = spec.group_id if "group_id" in changed else UNCHANGED
+                group: str | Unchanged = UNCHANGED
+                if "group_id" in changed:
+                    assert spec.group_id is not None  # resolved by the caller
+                    group = spec.group_id
                 await self.client.update_video(video_id, **fields, group_id=group)
         elif "group_id" in changed:
             assert spec.group_id is not None
