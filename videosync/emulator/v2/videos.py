@@ -2,7 +2,9 @@
 
 Same store as v1: one catalog per API key, whichever version wrote it. A v2 upload runs no
 feature; its `status` is `uploaded` in the 202 of a file (stored, probed and committed
-before the answer, as in v1) and `uploading` for a `video_url` until the download ends.
+before the answer, as in v1) and `uploading` for a `video_url` until the download ends,
+with `metadata` holding the name, source and description at once and the media's fields
+(width, height, duration…) null until then.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ def video_view(
         "video_id": video.video_id,
         "url": url,
         "status": status,
-        "metadata": metadata_view(video) if video.ready_at is not None else None,
+        # While a `video_url` downloads, what the request said (name, source, description)
+        # is known and the media's own fields are null (REFERENCE.md §10.4).
+        "metadata": metadata_view(video),
         "features": features,
         "group_id": None if video.group_id == DEFAULT_GROUP else video.group_id,
         "error": video.error,
@@ -164,7 +168,7 @@ async def upload(request: Request) -> Response:
         {
             "video_id": stored.video_id,
             "status": upload_status(stored),
-            "metadata": metadata_view(stored) if stored.ready_at is not None else None,
+            "metadata": metadata_view(stored),
         },
         status_code=202,
     )
