@@ -17,6 +17,7 @@ from testing.samplemedia import write_sample_video
 from tests.apply.conftest import run
 from tests.conftest import API_KEY
 from videosync.api.sync import SyncVisionClient
+from videosync.api.versions import ApiVersionChoice
 from videosync.emulator import EmulatorConfig, RunningEmulator, start_emulator
 from videosync.model import RemoteVideo
 
@@ -138,7 +139,7 @@ class Catalog:
         assert code == 0, f"exit {code}\n{out}{err}"
         return out
 
-    def remote(self, version: str = "v2") -> dict[str, RemoteVideo]:
+    def remote(self, version: ApiVersionChoice = "v2") -> dict[str, RemoteVideo]:
         """The server's videos by source (videosync uploads each under its key)."""
         with SyncVisionClient(self.url, API_KEY, api_version=version) as client:
             videos = client.list_videos()
