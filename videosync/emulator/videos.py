@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "download",
     "get_many",
     "get_one",
+    "ingest",
     "keep_upload",
     "list_query",
     "render_videos",
@@ -145,32 +147,53 @@ async def keep_upload(
     return stored
 
 
-async def upload(request: Request) -> Response:
-    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch."""
+Checked = Callable[[EmulatorState, str, UploadForm], Awaitable[tuple[VideoRecord, str]]]
+"""An upload route's own checks: the form's fields (and the caller's tenant) into the new
+video's record and the `video_url` to fetch ("" for a file), or a `Problem`."""
+
+
+async def ingest(request: Request, checked: Checked) -> VideoRecord:
+    """Receive an upload (v1 or v2), check it with `checked`, and store it; the stored row.
+
+    The file part streams to a temp file, removed whatever happens once the video is
+    stored (renamed into place) or refused.
+    """
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     temp = state.store.temp_path()
     try:
         form = await receive_upload(request, temp, state.config.max_upload_bytes)
-        fields = _checked_fields(form)
-        if fields.url:
-            await vet_url(state, fields.url)
-        group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
-        video = VideoRecord(
-            video_id=str(uuid.uuid4()),
-            tenant=tenant,
-            group_id=group_id,
-            video_name=fields.video_name,
-            source=fields.source,
-            start_ms=fields.start_ms,
-            do_index=fields.do_index,
-            thumbnails=fields.thumbnails,
-            created_at=time.time(),
-            ready_at=None,
-        )
-        await keep_upload(state, form, temp, video, fields.url)
+        video, url = await checked(state, tenant, form)
+        if url:
+            await vet_url(state, url)
+        return await keep_upload(state, form, temp, video, url)
     finally:
         temp.unlink(missing_ok=True)
+
+
+async def _checked_v1(
+    state: EmulatorState, tenant: str, form: UploadForm
+) -> tuple[VideoRecord, str]:
+    fields = _checked_fields(form)
+    group_id = _resolve_group(state, tenant, form.fields.get("group_id", "").strip())
+    video = VideoRecord(
+        video_id=str(uuid.uuid4()),
+        tenant=tenant,
+        group_id=group_id,
+        video_name=fields.video_name,
+        source=fields.source,
+        start_ms=fields.start_ms,
+        do_index=fields.do_index,
+        thumbnails=fields.thumbnails,
+        created_at=time.time(),
+        ready_at=None,
+    )
+    return video, fields.url
+
+
+async def upload(request: Request) -> Response:
+    """POST /videos/upload: a multipart `file` streamed to disk, or a `video_url` to fetch."""
+    video = await ingest(request, _checked_v1)
     return JSONResponse(
         {"video_id": video.video_id, "status": "upload_initiated", "video_s3_url": None}
     )

@@ -24,7 +24,7 @@ from videosync.emulator.bodies import read_json
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
 from videosync.emulator.store import VideoRecord
-from videosync.emulator.uploads import UploadForm, receive_upload
+from videosync.emulator.uploads import UploadForm
 from videosync.emulator.v2.decisions import (
     BAD_REQUEST_STATUS,
     FILE_UPLOAD_NAME_DEFAULTS_TO_FILENAME,
@@ -32,7 +32,7 @@ from videosync.emulator.v2.decisions import (
 )
 from videosync.emulator.v2.features import feature_map, upload_status
 from videosync.emulator.v2.spec import check_uuid, validated
-from videosync.emulator.videos import keep_upload, vet_url
+from videosync.emulator.videos import ingest
 from videosync.emulator.views import metadata_view, signed_url
 from videosync.model import DEFAULT_GROUP
 
@@ -135,35 +135,30 @@ def _url(form: UploadForm) -> str:
     return url
 
 
+async def _checked(state: EmulatorState, tenant: str, form: UploadForm) -> tuple[VideoRecord, str]:
+    url = _url(form)
+    name = _name(form, url)
+    group_id = form.fields.get("group_id", "").strip()
+    description = form.fields.get("description")
+    video = VideoRecord(
+        video_id=str(uuid.uuid4()),
+        tenant=tenant,
+        group_id=_group(state, tenant, group_id) if group_id else DEFAULT_GROUP,
+        video_name=name,
+        source=url or form.filename,
+        start_ms=None,
+        do_index=False,
+        thumbnails=False,
+        created_at=time.time(),
+        ready_at=None,
+        description=description if description else None,
+    )
+    return video, url
+
+
 async def upload(request: Request) -> Response:
     """POST /v2/videos: multipart `file` or `video_url` (multipart or form-encoded); 202."""
-    state = state_of(request)
-    tenant = tenant_of(request, state.config)
-    temp = state.store.temp_path()
-    try:
-        form = await receive_upload(request, temp, state.config.max_upload_bytes)
-        url = _url(form)
-        name = _name(form, url)
-        if url:
-            await vet_url(state, url)
-        group_id = form.fields.get("group_id", "").strip()
-        description = form.fields.get("description")
-        video = VideoRecord(
-            video_id=str(uuid.uuid4()),
-            tenant=tenant,
-            group_id=_group(state, tenant, group_id) if group_id else DEFAULT_GROUP,
-            video_name=name,
-            source=url or form.filename,
-            start_ms=None,
-            do_index=False,
-            thumbnails=False,
-            created_at=time.time(),
-            ready_at=None,
-            description=description if description else None,
-        )
-        stored = await keep_upload(state, form, temp, video, url)
-    finally:
-        temp.unlink(missing_ok=True)
+    stored = await ingest(request, _checked)
     return JSONResponse(
         {
             "video_id": stored.video_id,
