@@ -74,6 +74,9 @@ def test_a_v1_catalog_planned_under_auto_migrates_without_uploading(
         "No changes. The catalog matches the manifest.\n"
         "Apply records the lockfile under API v2.\n"
     )
+    # CI's `plan --detailed-exitcode` says there is something to apply: the record.
+    assert v1_catalog.videosync("auto", "plan", "--detailed-exitcode")[0] == 2
+    assert f"_{MIGRATION}_\n" in v1_catalog.ok("auto", "plan", "--format", "markdown")
     as_json = json.loads(v1_catalog.ok("auto", "plan", "--json"))
     assert (as_json["api_version"], as_json["migrate_from"]) == ("v2", "v1")
     kinds = {a["action"] for a in as_json["actions"]}
