@@ -162,7 +162,7 @@ VIDEO_CASES = [
         [remote("v1", group_id="g-gone-01")],
         "update",
         "changed",
-        "its group is being recreated: updated in place (the video_id is kept)",
+        "group changed (to a group this apply creates): updated in place (the video_id is kept)",
         groups=[managed("marketing", "Marketing")],
     ),
     Case(

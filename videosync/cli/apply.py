@@ -52,7 +52,12 @@ from videosync.errors import ExitCode, PlanRefused, UsageError
     metavar="N",
     help="How many API calls (uploads, delete batches) to keep in flight.",
 )
-@click.option("--wait", is_flag=True, help="Then wait until every uploaded video is indexed.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="Then wait until every uploaded video is indexed (API v1), or uploaded with every "
+    "declared feature ready, starting each as soon as it can (API v2).",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0),

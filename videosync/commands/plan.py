@@ -271,6 +271,12 @@ def _make_plan(
     api_version: ApiVersionChoice,
 ) -> PlanRun:
     manifest = load_manifest(manifest_path)
+    api_version = choose_api_version(api_version, manifest)
+    if api_version != "auto":
+        # Known before any call: a field this version cannot carry stops the plan now.
+        manifest.check_api_version(api_version)
+    elif {f.version for f in manifest.version_fields} == {"v1", "v2"}:
+        manifest.check_api_version("v2")  # refused under either version: say it now
     lock_path = lockfile_path(manifest.path)
     recorded, lock_bytes = read_lockfile(lock_path)
     if remote is None:

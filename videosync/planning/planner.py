@@ -490,11 +490,16 @@ def _describe_in_place(changes: Sequence[Change]) -> str:
     shown = []
     for c in changes:
         if c.attribute == "group_id":
-            shown.append("group changed" if c.new is not None else "its group is being recreated")
+            new = "" if c.new is not None else " (to a group this apply creates)"
+            shown.append(f"group changed{new}")
         elif c.attribute in _SENT:
             shown.append(f"{c.attribute} changed")
     if shown:
         parts.append(f"{', '.join(shown)}: updated in place (the video_id is kept)")
+    for c in changes:
+        if c.attribute == "features":  # recorded only: features no longer declared
+            dropped = ", ".join(sorted(set(c.old) - set(c.new)))
+            parts.append(f"{dropped} no longer declared (their results stay on the server)")
     started = [c for c in changes if _is_feature(c)]
     if started:
         names = ", ".join(

@@ -155,9 +155,13 @@ def _attributes(action: Action, api_version: ApiVersion = "v1") -> list[str]:
 
 
 def _details(action: Action, api_version: ApiVersion) -> list[str]:
-    lines = [f"# {action.reason}", *_attributes(action, api_version)]
-    lines += [_change_line(c) for c in action.changes if not c.attribute.startswith("features.")]
-    started = [c for c in action.changes if c.attribute.startswith("features.")]
+    return [f"# {action.reason}", *_attributes(action, api_version), *_change_lines(action.changes)]
+
+
+def _change_lines(changes: Sequence[Change]) -> list[str]:
+    """One line per changed attribute, old → new; the features to start on one line."""
+    lines = [_change_line(c) for c in changes if not c.attribute.startswith("features.")]
+    started = [c for c in changes if c.attribute.startswith("features.")]
     if started:
         lines.append("features: " + " ".join(_feature_word(c) for c in started))
     return lines
@@ -244,7 +248,7 @@ def _details_block(actions: Sequence[Action], api_version: ApiVersion) -> list[s
     detailed = [
         (a, lines)
         for a in actions
-        if (lines := _attributes(a, api_version) + [_change_line(c) for c in a.changes])
+        if (lines := _attributes(a, api_version) + _change_lines(a.changes))
     ]
     if not detailed:
         return []
