@@ -95,6 +95,9 @@ def fetch_remote(
     asked = choose_api_version(api_version, manifest)
     with SyncVisionClient(api_url, api_key, api_version=asked) as client:
         version = client.api_version
+        check = getattr(manifest, "check_api_version", None)
+        if check is not None:
+            check(version)  # after the probe of `auto`, before the catalog is listed
         if asked == "auto":
             log.info(
                 "API %s: %s",
@@ -298,7 +301,8 @@ def _make_plan(
         )
     else:
         local = local_states(manifest, recorded)
-    # A field the version cannot carry is never dropped silently: file:line, what to do.
+    # A field the version cannot carry is never dropped silently: file:line, what to do
+    # (checked already where the catalog was listed here; not where it was given).
     manifest.check_api_version(remote.api_version)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
