@@ -302,7 +302,7 @@ def _plan_v2_rows(out: str, quick: bool) -> list[Row]:
     targets = {
         "plan": "≤ 1.10x v1 at 100k (issue 15)",
         "compute_plan": "(the planner alone)",
-        "list calls": "(v2 lists the feature catalog too)",
+        "list calls": "(v2 lists features too)",
     }
     rows = []
     for part, target in targets.items():
