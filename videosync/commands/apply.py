@@ -247,6 +247,8 @@ def _features_to_wait_for(plan: Plan, result: ApplyResult) -> dict[str, tuple[st
         spec = specs.get(outcome.key)
         if not outcome.ok or outcome.video_id is None or spec is None:
             continue
+        if outcome.verb == "deleted" or outcome.resource != "video":
+            continue  # a replace's old copy, a delete: nothing to wait for
         if outcome.video_id in result.uploaded or spec.features:
             wanted[outcome.video_id] = spec.features
     return wanted

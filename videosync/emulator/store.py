@@ -341,9 +341,25 @@ class Store:
 
     # --- features (v2) --------------------------------------------------------------
 
-    def features(self, video_ids: Sequence[str]) -> dict[str, list[FeatureRecord]]:
-        """The feature requests of `video_ids`, by video id (videos without any left out)."""
+    def features(
+        self, video_ids: Sequence[str], *, tenant: str | None = None
+    ) -> dict[str, list[FeatureRecord]]:
+        """The feature requests of `video_ids`, by video id (videos without any left out).
+
+        With `tenant`, `video_ids` are all of that tenant's videos: one query does.
+        """
         found: dict[str, list[FeatureRecord]] = {}
+        if tenant is not None:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT features.* FROM features JOIN videos USING (video_id) "
+                    "WHERE videos.tenant = ?",
+                    (tenant,),
+                ).fetchall()
+            for row in rows:
+                record = _feature(row)
+                found.setdefault(record.video_id, []).append(record)
+            return found
         wanted = list(dict.fromkeys(video_ids))
         with self._lock:
             for start in range(0, len(wanted), _IDS_PER_QUERY):

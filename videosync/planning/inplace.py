@@ -93,14 +93,15 @@ def required_features(
     return tuple(ordered + sorted(needed - set(FEATURES)))
 
 
-def feature_changes(
-    spec: VideoSpec, current: RemoteVideo, depends_on: Mapping[str, Sequence[str]]
-) -> tuple[Change, ...]:
-    """The features to start on the server's copy: each required one that has not run
+def feature_changes(required: Sequence[str], current: RemoteVideo) -> tuple[Change, ...]:
+    """The features to start on the server's copy of those `required` (a video's declared
+    features with their dependencies, `required_features`): each one that has not run
     (`none`), or whose run failed or was blocked (started again)."""
     statuses = current.features or {}
+    if not required or all(statuses.get(name) in RUNNING for name in required):
+        return ()  # the common case, without building anything
     return tuple(
         Change(FEATURE_PREFIX + name, statuses.get(name, "none"), "ready")
-        for name in required_features(spec.features, depends_on)
+        for name in required
         if statuses.get(name, "none") not in RUNNING
     )

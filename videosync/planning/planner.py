@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from videosync.content.localfiles import LocalFileState
@@ -37,6 +37,7 @@ from videosync.planning.inplace import (
     FEATURE_PREFIX,
     feature_changes,
     needs_upload,
+    required_features,
     server_changes,
 )
 from videosync.planning.moves import MoveMatch, movable_entries, move_action, take_move
@@ -173,6 +174,15 @@ class _Version:
 
     name: ApiVersion
     depends_on: Mapping[str, Sequence[str]]
+    _required: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def required(self, features: tuple[str, ...]) -> tuple[str, ...]:
+        """`features` with their dependencies, worked out once per distinct list (a large
+        catalog has a handful of them)."""
+        found = self._required.get(features)
+        if found is None:
+            found = self._required[features] = required_features(features, self.depends_on)
+        return found
 
 
 def _plan_video(
@@ -301,7 +311,7 @@ def _adopt(
     changes: tuple[Change, ...] = ()
     if version.name == "v2":
         changes = server_changes(spec, found, "v2") + feature_changes(
-            spec, found, version.depends_on
+            version.required(spec.features), found
         )
         changes = tuple(c for c in changes if c.attribute != "group_id" or c.new is not None)
     if changes:
@@ -403,7 +413,7 @@ def _plan_recorded(
         )
     in_place = server_changes(spec, current, version.name)
     if version.name == "v2":
-        in_place += feature_changes(spec, current, version.depends_on)
+        in_place += feature_changes(version.required(spec.features), current)
     recorded_only = _recorded_only(dv, spec, rec, version.name)
     if in_place:
         cause = "changed" if any(not _is_feature(c) for c in in_place) else "features"
@@ -459,10 +469,9 @@ def _recorded_only(
     changes: list[Change] = []
     if rec.spec.source != spec.source:
         changes.append(Change("source.path", rec.spec.source.path, spec.source.path))
-    if api_version == "v2":
-        dropped = sorted(set(rec.spec.features) - set(spec.features))
-        if dropped:
-            changes.append(Change("features", list(rec.spec.features), list(spec.features)))
+    dropped = api_version == "v2" and rec.spec.features != spec.features
+    if dropped and set(rec.spec.features) - set(spec.features):
+        changes.append(Change("features", list(rec.spec.features), list(spec.features)))
     if dv.protect != rec.protect:
         changes.append(Change("protect", rec.protect, dv.protect))
     return tuple(changes)

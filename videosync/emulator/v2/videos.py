@@ -66,11 +66,13 @@ def video_view(
 
 
 def render(
-    state: EmulatorState, request: Request, videos: list[VideoRecord]
+    state: EmulatorState, request: Request, videos: list[VideoRecord], *, every: bool = False
 ) -> list[dict[str, Any]]:
-    """The `VideoResponse` of each of `videos`, their features read in one query."""
+    """The `VideoResponse` of each of `videos` (`every`: all of their tenant's), their
+    features read at once."""
     now = time.time()
-    records = state.store.features([v.video_id for v in videos])
+    ids = [v.video_id for v in videos]
+    records = state.store.features(ids, tenant=videos[0].tenant if every and videos else None)
     delay = state.config.index_delay
     return [
         video_view(state, request, v, feature_map(v, records.get(v.video_id, []), now, delay), now)
@@ -78,9 +80,11 @@ def render(
     ]
 
 
-def videos_of(state: EmulatorState, request: Request, videos: list[VideoRecord]) -> JSONResponse:
+def videos_of(
+    state: EmulatorState, request: Request, videos: list[VideoRecord], *, every: bool = False
+) -> JSONResponse:
     """`{"results": [VideoResponse, ...]}`."""
-    return JSONResponse({"results": render(state, request, videos)})
+    return JSONResponse({"results": render(state, request, videos, every=every)})
 
 
 def _one(state: EmulatorState, request: Request) -> tuple[str, VideoRecord]:
@@ -174,7 +178,7 @@ async def list_videos(request: Request) -> Response:
     state = state_of(request)
     tenant = tenant_of(request, state.config)
     ids = [check_uuid(i, "ids") for i in request.query_params.getlist("ids")] or None
-    return videos_of(state, request, state.store.videos(tenant, ids))
+    return videos_of(state, request, state.store.videos(tenant, ids), every=ids is None)
 
 
 async def get_video(request: Request) -> Response:
