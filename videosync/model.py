@@ -123,10 +123,9 @@ class DesiredVideo:
 
     def wanted_features(self) -> tuple[str, ...]:
         """The features this entry wants under v2, in `FEATURES` order."""
-        wanted = (
-            self.features if self.features is not None else (INDEX_FEATURES if self.index else ())
-        )
-        return tuple(f for f in FEATURES if f in wanted)
+        if self.features is None:
+            return INDEX_FEATURES if self.index else ()  # in FEATURES order already
+        return tuple(f for f in FEATURES if f in self.features)
 
 
 class DesiredState(Protocol):

@@ -32,7 +32,7 @@ __all__ = [
 FEATURE_PREFIX = "features."
 """A feature to start is the change `features.<name>`: its server status → `ready`."""
 
-RUNNING = ("pending", "processing", "ready")
+RUNNING = frozenset({"pending", "processing", "ready"})
 """Feature statuses that need nothing from videosync."""
 
 _ALWAYS_UPLOAD = ("hash", "size", "source")
@@ -98,8 +98,11 @@ def feature_changes(required: Sequence[str], current: RemoteVideo) -> tuple[Chan
     features with their dependencies, `required_features`): each one that has not run
     (`none`), or whose run failed or was blocked (started again)."""
     statuses = current.features or {}
-    if not required or all(statuses.get(name) in RUNNING for name in required):
-        return ()  # the common case, without building anything
+    for name in required:  # the common case, all running or ready, builds nothing
+        if statuses.get(name) not in RUNNING:
+            break
+    else:
+        return ()
     return tuple(
         Change(FEATURE_PREFIX + name, statuses.get(name, "none"), "ready")
         for name in required
