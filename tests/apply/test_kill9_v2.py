@@ -1,6 +1,7 @@
-"""kill -9 of an API v2 apply that mixes uploads, in-place updates and feature triggers, at
-20 instants spread over its run: one re-run converges each time, with no duplicate upload
-and a valid lockfile (issue 15), whether `.videosync/` survived the kill or not."""
+"""kill -9 of an API v2 apply that mixes uploads, replaces, in-place updates and feature
+triggers, at 20 instants spread over its run: one re-run converges each time, with no
+duplicate upload and a valid lockfile (issue 15), whether `.videosync/` survived the kill
+or not."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ class V2Catalog:
                 self._add(round_, rng)
         else:
             keys = sorted(self.entries)
-            picked = rng.sample(keys, 10)
+            picked = rng.sample(keys, 12)
             del self.entries[picked[0]]
             (self.folder / picked[0]).unlink()
             for key in picked[1:4]:
@@ -80,6 +81,8 @@ class V2Catalog:
             for key in picked[7:10]:
                 entry = self.entries[key]
                 entry.group = rng.choice([g for g in GROUPS if g != entry.group])
+            for key in picked[10:12]:  # new content: a replace (upload, then delete the old)
+                self._write(key, round_, rng)
             growable = [
                 key
                 for key in keys
