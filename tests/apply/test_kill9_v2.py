@@ -268,13 +268,18 @@ def test_kill_9_of_a_v2_apply_then_one_apply_converges(
         windows[wait] = _timed_full_run(catalog.manifest, emulator.url, *wait)
     killed_inside, round_ = 0, 3
     while killed_inside < 10:
-        assert round_ < 18, f"only {killed_inside} of {round_ - 3} kills fell inside a run"
+        assert round_ < 30, f"only {killed_inside} of {round_ - 3} kills fell inside a run"
         catalog.churn(round_, rng)
         wait = ("--wait",) if killed_inside % 2 else ()
         delay = 0.9 * windows[wait] * (killed_inside // 2 + rng.random()) / 5
         emulator.set_faults(latency_ms=30)
-        killed_inside += _kill_after(catalog.manifest, emulator.url, delay, *wait)
+        inside = _kill_after(catalog.manifest, emulator.url, delay, *wait)
         emulator.set_faults(latency_ms=0)
+        killed_inside += inside
+        if not inside:
+            # The run ended before the kill: a busy machine (CI) ran the timed run slower
+            # than this one. Spread the next kills over a shorter window.
+            windows[wait] *= 0.7
         if workdir == "lost":
             shutil.rmtree(catalog.folder / ".videosync")
         code, out, err = run(capsys, *v2, "apply", "--yes", "--wait")
