@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from videosync.content.lfs import POINTER_MAX, parse_lfs_pointer
 from videosync.errors import GitLfsPointer
@@ -197,27 +199,88 @@ def _run(git: str, root: Path, *args: str, stdin: bytes | None = None) -> bytes:
 
 def _identities(git: str, root: Path, wanted: set[str]) -> dict[str, GitIdentity]:
     oids: dict[str, str] = {}
+    racy: list[str] = []
+    index_mtime_ns = _index_path(git, root).stat().st_mtime_ns
     # `-v` tags assume-unchanged entries in lower case and skip-worktree ones `S`: git
-    # does not look at those files, so its "unmodified" would prove nothing.
-    for record in _split(_run(git, root, "ls-files", "--stage", "-v", "-z")):
-        meta, _, name = record.partition(b"\t")
-        tag, mode, oid, stage = meta.decode("ascii").split(" ")
-        path = name.decode("utf-8", "surrogateescape")
-        if tag == "H" and mode in _REGULAR_MODES and stage == "0" and path in wanted:
+    # does not look at those files, so its "unmodified" would prove nothing. `--debug`
+    # adds each entry's stat data, to the nanosecond.
+    listing = _run(git, root, "ls-files", "--stage", "-v", "--debug", "-z")
+    for entry in _INDEX_ENTRY.finditer(listing):
+        tag, mode, oid, stage = entry["meta"].decode("ascii").split(" ")
+        path = entry["path"].decode("utf-8", "surrogateescape")
+        if tag != "H" or mode not in _REGULAR_MODES or stage != "0" or path not in wanted:
+            continue
+        verdict = _stat_verdict(root / path, entry, index_mtime_ns)
+        if verdict == "unchanged":
             oids[path] = oid
-    if not oids:
-        return {}
-    # Compares the index's stat data with the files' (and their content when that is not
-    # conclusive); writes nothing, unlike `git status`.
-    modified = _split(_run(git, root, "diff-files", "--name-only", "--relative", "-z"))
-    for name in modified:
-        oids.pop(name.decode("utf-8", "surrogateescape"), None)
+        elif verdict == "racy":
+            oids[path] = oid
+            racy.append(path)
+    # Only what stat data cannot settle goes to git, which compares it by content (reading
+    # it): files written in the same clock tick as the index.
+    for at in range(0, len(racy), _PATHS_PER_CALL):
+        batch = racy[at : at + _PATHS_PER_CALL]
+        modified = _split(
+            _run(git, root, "diff-files", "--name-only", "--relative", "-z", "--", *batch)
+        )
+        for name in modified:
+            oids.pop(name.decode("utf-8", "surrogateescape"), None)
     pointers = _lfs_pointers(git, root, set(oids.values()))
     out = {}
     for path, oid in oids.items():
         lfs = pointers.get(oid)
         out[path] = GitIdentity(oid, *lfs) if lfs else GitIdentity(oid)
     return out
+
+
+_PATHS_PER_CALL = 1000
+"""Paths per `git diff-files` call: well under any command line's length limit."""
+
+
+_INDEX_ENTRY = re.compile(
+    rb"(?P<meta>[^\t\0]+)\t(?P<path>[^\0]*)\0"
+    rb"  ctime: \d+:\d+\n"
+    rb"  mtime: (?P<mtime_s>\d+):(?P<mtime_ns>\d+)\n"
+    rb"  dev: \d+\tino: (?P<ino>\d+)\n"
+    rb"  uid: \d+\tgid: \d+\n"
+    rb"  size: (?P<size>\d+)\tflags: [0-9a-f]+\n"
+)
+"""One entry of `git ls-files --stage -v --debug -z`: the staged line, then its stat data."""
+
+
+def _index_path(git: str, root: Path) -> Path:
+    """Where this work tree's index file is (`.git/index`, or a linked worktree's own)."""
+    told = _run(git, root, "rev-parse", "--git-path", "index").decode("utf-8").strip()
+    return root / told  # relative to `root`, or absolute (then the join keeps it)
+
+
+def _stat_verdict(
+    path: Path, entry: re.Match[bytes], index_mtime_ns: int
+) -> Literal["unchanged", "racy", "changed"]:
+    """What the file's stat data says of it against its index entry, never reading it.
+
+    `unchanged`: its size, inode and mtime (to the nanosecond) are the entry's and it is
+    older than the index file. Git's own racy check (`git diff-files`) works in whole
+    seconds here, so it reads every file written in the index's last second: all of a
+    small fresh clone. `racy`: the same, but written in the index's own clock tick, which
+    stat data cannot tell from an edit made just after the index was written (the kernel
+    stamps files with a coarse clock: a few milliseconds). `changed`: anything else; the
+    caller reads and hashes it, never takes it for unchanged.
+    """
+    try:
+        st = path.lstat()
+    except OSError:
+        return "changed"
+    recorded_ns = int(entry["mtime_s"]) * 1_000_000_000 + int(entry["mtime_ns"])
+    same = (
+        st.st_size == int(entry["size"])
+        # Git keeps the low 32 bits of the inode.
+        and st.st_ino & 0xFFFFFFFF == int(entry["ino"])
+        and st.st_mtime_ns == recorded_ns
+    )
+    if not same:
+        return "changed"
+    return "unchanged" if st.st_mtime_ns < index_mtime_ns else "racy"
 
 
 def _lfs_pointers(git: str, root: Path, oids: set[str]) -> dict[str, tuple[str, int]]:
