@@ -86,8 +86,8 @@ class ContentHasher:
     carrying the sha256 and, when the size was given, the git blob id of the same bytes
     (each unless turned off: `new_hasher`):
     what lets a later plan in a fresh clone take the file's identity from git instead of
-    reading it. All three are computed on shared threads, a 4 MiB block behind (each
-    releases the GIL): the upload loop itself hashes nothing.
+    reading it. sha256 and the blob id are computed on two shared threads, a 4 MiB block
+    behind (each releases the GIL): the upload loop itself only waits for BLAKE3.
     """
 
     def __init__(
@@ -109,6 +109,10 @@ class ContentHasher:
         if self._seen == 0 and self._size is not None and self._size <= POINTER_MAX:
             # A checkout without `git lfs pull` has pointers where the media should be.
             refuse_pointer(data)
+        if self._sha256 is None and self._git is None:
+            self._seen += len(data)
+            self._blake3.update(data)  # nothing beside it: no block to hand off
+            return
         self._pending.append(bytes(data))
         self._pending_size += len(data)
         self._seen += len(data)
@@ -123,16 +127,11 @@ class ContentHasher:
         self._wait_side()  # the block before this one: each digest takes blocks in order
         pool = _digest_pool()
         self._side = []
-        # Every digest on the pool (each releases the GIL), none in the upload loop: the
-        # loop only hands blocks over, so hashing overlaps sending, on the other cores.
-        self._side.append(pool.submit(self._blake3_update, block))
         if self._sha256 is not None:
             self._side.append(pool.submit(self._sha256.update, block))
         if self._git is not None:
             self._side.append(pool.submit(self._git.update, block))
-
-    def _blake3_update(self, block: bytes) -> None:
-        self._blake3.update(block)  # (blake3's update returns the hasher; the pool wants None)
+        self._blake3.update(block)
 
     def _wait_side(self) -> None:
         for done in self._side:
@@ -154,11 +153,11 @@ _pool: ThreadPoolExecutor | None = None
 
 
 def _digest_pool() -> ThreadPoolExecutor:
-    """Three threads shared by every upload's hasher: BLAKE3, sha256, git's blob id."""
+    """Two threads shared by every upload's hasher, for the digests beside BLAKE3."""
     global _pool  # noqa: PLW0603 (one pool per process, made on first use)
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="digest")
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
         return _pool
 
 
