@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.api.protocol import UNCHANGED, CatalogApi, Unchanged
+from videosync.applying.indexwait import start_feature
 from videosync.applying.outcome import ApplyResult, Outcome
 from videosync.applying.progress import Reporter, SilentReporter
 from videosync.applying.runrecord import RunRecord
@@ -40,7 +41,6 @@ from videosync.content.git import IdentitiesToRecord, identities_to_record
 from videosync.content.localfiles import HashCache
 from videosync.errors import (
     ActionFailed,
-    ApiError,
     ConnectionFailed,
     NotFound,
     StateWriteFailed,
@@ -66,8 +66,6 @@ __all__ = ["Applier", "ApplyOptions"]
 log = logging.getLogger(__name__)
 
 _DELETE_BATCH = 100
-_CONFLICT = 409
-"""A feature the video's state does not let start yet (still uploading, a dependency running)."""
 _PATCHED = ("name", "title", "description")
 
 
@@ -508,20 +506,10 @@ class Applier:
         dependency order), then each the API's plan calls actionable. What waits on another
         feature starts in a later run, or while `--wait` waits."""
         for feature in forced:
-            try:
-                await self.client.trigger_feature(video_id, feature, force=True)
-            except ApiError as exc:
-                if exc.status != _CONFLICT:
-                    raise
-                log.info("%s: %s not started yet: %s", video_id, feature, exc.message)
+            await start_feature(self.client, video_id, feature, force=True)
         plan = await self.client.plan_features(video_id, spec.features)
         for feature in plan.actionable:
-            try:
-                await self.client.trigger_feature(video_id, feature)
-            except ApiError as exc:
-                if exc.status != _CONFLICT:  # not uploaded yet, or a dependency not ready
-                    raise
-                log.info("%s: %s not started yet: %s", video_id, feature, exc.message)
+            await start_feature(self.client, video_id, feature)
 
     async def _record_unchanged(self) -> None:
         """Record the unchanged entries as the API version the plan is for has them: the

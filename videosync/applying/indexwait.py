@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from videosync.api.protocol import CatalogApi
 from videosync.errors import ApiError
 
-__all__ = ["WaitResult", "wait_features", "wait_indexed"]
+__all__ = ["WaitResult", "start_feature", "wait_features", "wait_indexed"]
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,18 @@ async def _step_features(
     if all(plan.statuses.get(f) == "ready" for f in features):
         return ()
     for feature in plan.actionable:
-        try:
-            await client.trigger_feature(video_id, feature)
-        except ApiError as exc:
-            if exc.status != _CONFLICT:
-                raise
-            log.info("%s: %s cannot start yet: %s", video_id, feature, exc.message)
+        await start_feature(client, video_id, feature)
     return None
+
+
+async def start_feature(
+    client: CatalogApi, video_id: str, feature: str, *, force: bool = False
+) -> None:
+    """Trigger one feature (again, with `force`); a 409 (the video still uploading, a
+    dependency not ready yet) leaves it for later, logged, and anything else is raised."""
+    try:
+        await client.trigger_feature(video_id, feature, force=force)
+    except ApiError as exc:
+        if exc.status != _CONFLICT:
+            raise
+        log.info("%s: %s cannot start yet: %s", video_id, feature, exc.message)
