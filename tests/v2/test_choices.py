@@ -198,3 +198,21 @@ def test_a_feature_no_longer_declared_stays_on_the_server(
     for video in catalog.remote().values():
         assert video.features == {"transcript": "ready", "captions": "ready"}
     assert catalog.videosync("v2", "plan", "--detailed-exitcode")[0] == 0
+
+
+def test_import_into_a_v2_catalog_speaks_the_lockfile_s_version(catalog: Catalog) -> None:
+    catalog.write(WITH_TITLE)
+    catalog.ok("v2", "apply", "--yes", "--wait")  # features too: the last plan is empty
+    recorded = load_lockfile(catalog.lockfile)
+    video_id = recorded.videos["media/clip-01.mp4"].video_id
+    # The entry's record lost (a lockfile edited by hand, a bad merge): import it again.
+    text = json.loads(catalog.lockfile.read_text(encoding="utf-8"))
+    del text["videos"]["media/clip-01.mp4"]
+    catalog.lockfile.write_text(json.dumps(text), encoding="utf-8")
+
+    # The manifest's title is v2's: an import planned under v1 would refuse it.
+    catalog.ok("v2", "import", "media/clip-01.mp4", video_id)
+
+    assert load_lockfile(catalog.lockfile).videos["media/clip-01.mp4"].video_id == video_id
+    assert load_lockfile(catalog.lockfile).api_version == "v2"
+    assert "No changes" in catalog.ok("v2", "plan")

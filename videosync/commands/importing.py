@@ -69,6 +69,7 @@ def import_video(
             api_url=api_url,
             api_key=api_key,
             remote=RemoteState(videos=(video,), groups=groups, api_version=version),
+            api_version=version,
         )
         action = next(
             (a for a in run.plan.actions if a.resource == "video" and a.key == key and a.spec),

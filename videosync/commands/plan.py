@@ -95,10 +95,10 @@ def fetch_remote(
     asked = choose_api_version(api_version, manifest)
     with SyncVisionClient(api_url, api_key, api_version=asked) as client:
         version = client.api_version
-        check = getattr(manifest, "check_api_version", None)
-        if check is not None:
-            check(version)  # after the probe of `auto`, before the catalog is listed
         if asked == "auto":
+            check = getattr(manifest, "check_api_version", None)
+            if check is not None:
+                check(version)  # learnt by the probe: refuse before the catalog is listed
             log.info(
                 "API %s: %s",
                 version,
@@ -282,7 +282,12 @@ def _make_plan(
         manifest.check_api_version("v2")  # refused under either version: say it now
     lock_path = lockfile_path(manifest.path)
     recorded, lock_bytes = read_lockfile(lock_path)
-    if remote is None:
+    if remote is not None:
+        # A catalog given, not listed here: a field its version cannot carry is never
+        # dropped silently (file:line, what to do). A listing checks it as it learns it.
+        manifest.check_api_version(remote.api_version)
+        local = local_states(manifest, recorded)
+    else:
         # Input is valid and a key is there: list the catalog while the files are stat'ed
         # (and, where needed, hashed) here; one waits on the network, the other on disk.
         key = require_api_key(api_key)
@@ -299,11 +304,6 @@ def _make_plan(
             remote,
             lambda: fetch_remote(api_url, key, api_version=version, manifest=manifest),
         )
-    else:
-        local = local_states(manifest, recorded)
-    # A field the version cannot carry is never dropped silently: file:line, what to do
-    # (checked already where the catalog was listed here; not where it was given).
-    manifest.check_api_version(remote.api_version)
     # An interrupted apply left a journal: plan from the state it recorded (recovery.py).
     recorded, local, recovered = recover_inputs(manifest, recorded, remote, local)
     if recovered:
