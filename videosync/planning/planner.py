@@ -485,12 +485,17 @@ def _describe_recorded(changes: Sequence[Change]) -> str:
         elif c.attribute == "protect":
             parts.append("protect changed")
         else:
-            dropped = sorted(set(c.old) - set(c.new))
-            parts.append(
-                f"{', '.join(dropped)} no longer declared (the API cannot remove a "
-                "feature's results: they stay on the server)"
-            )
+            parts.append(_no_longer_declared(c))
     return f"{' and '.join(parts)}: recorded in the lockfile only (nothing is sent)"
+
+
+def _no_longer_declared(change: Change) -> str:
+    """What a `features` change recorded in the lockfile says: nothing is removed."""
+    dropped = ", ".join(sorted(set(change.old) - set(change.new)))
+    return (
+        f"{dropped} no longer declared (the API cannot remove a feature's results: they "
+        "stay on the server)"
+    )
 
 
 def _describe_in_place(changes: Sequence[Change]) -> str:
@@ -505,10 +510,7 @@ def _describe_in_place(changes: Sequence[Change]) -> str:
             shown.append(f"{c.attribute} changed")
     if shown:
         parts.append(f"{', '.join(shown)}: updated in place (the video_id is kept)")
-    for c in changes:
-        if c.attribute == "features":  # recorded only: features no longer declared
-            dropped = ", ".join(sorted(set(c.old) - set(c.new)))
-            parts.append(f"{dropped} no longer declared (their results stay on the server)")
+    parts += [_no_longer_declared(c) for c in changes if c.attribute == "features"]
     started = [c for c in changes if _is_feature(c)]
     if started:
         names = ", ".join(

@@ -262,7 +262,8 @@ def _details_block(actions: Sequence[Action], api_version: ApiVersion) -> list[s
 def _md_head(plan: Plan) -> list[str]:
     s = plan.summary()
     out = ["### videosync plan", ""]
-    out += [f"_{line}_" for line in _header(plan) if line] + ([""] if _header(plan) else [])
+    header = _header(plan)
+    out += [f"_{line}_" for line in header if line] + ([""] if header else [])
     if not plan.changes:
         return [*out, f"**{NO_CHANGES}**"]
     return [
