@@ -157,15 +157,16 @@ def feature_map(
 
 def statuses_of(state: EmulatorState, video: VideoRecord, now: float) -> dict[str, str]:
     """`feature_map` of one video, read from the store."""
+    return _read(state, video, now)[0]
+
+
+def _read(
+    state: EmulatorState, video: VideoRecord, now: float
+) -> tuple[dict[str, str], dict[str, FeatureRecord]]:
+    """One video's `feature_map` and its feature requests by feature, in one query."""
     records = state.store.features([video.video_id]).get(video.video_id, [])
-    return feature_map(video, records, now, state.config.index_delay)
-
-
-def _record(state: EmulatorState, video_id: str, feature: str) -> FeatureRecord | None:
-    for record in state.store.features([video_id]).get(video_id, []):
-        if record.feature == feature:
-            return record
-    return None
+    statuses = feature_map(video, records, now, state.config.index_delay)
+    return statuses, {record.feature: record for record in records}
 
 
 def require_ready(state: EmulatorState, video: VideoRecord, feature: str) -> FeatureRecord | None:
@@ -174,15 +175,15 @@ def require_ready(state: EmulatorState, video: VideoRecord, feature: str) -> Fea
     Returns the feature's request (None for a v1-indexed video's implied feature), whose
     options tell how it ran.
     """
-    status = statuses_of(state, video, time.time()).get(feature, "none")
+    statuses, requests = _read(state, video, time.time())
+    status = statuses.get(feature, "none")
     if status != "ready":
         raise Problem(
             CONFLICT_STATUS,
             f"Feature {feature!r} is not ready. Current status: {status}",
             param=feature,
         )
-    source = "transcript" if feature == "scenes" else feature
-    return _record(state, video.video_id, source)
+    return requests.get("transcript" if feature == "scenes" else feature)
 
 
 def _required(desired: Iterable[str]) -> list[str]:
@@ -281,8 +282,8 @@ async def plan_route(request: Request) -> Response:
     state = state_of(request)
     video = _video(state, request)
     body = validated(await read_json(request), "FeaturePlanRequest")
-    current = statuses_of(state, video, time.time())
-    answer = plan(current, body["desired"], _record(state, video.video_id, "transcript"))
+    current, requests = _read(state, video, time.time())
+    answer = plan(current, body["desired"], requests.get("transcript"))
     return JSONResponse({"video_id": video.video_id, **answer})
 
 
@@ -301,7 +302,7 @@ def _trigger(feature: str) -> Any:
                 param="video_id",
             )
         now = time.time()
-        current = statuses_of(state, video, now)
+        current, requests = _read(state, video, now)
         missing = [d for d in _BY_NAME[feature].depends_on if current.get(d, "none") != "ready"]
         if missing:
             raise Problem(
@@ -312,7 +313,7 @@ def _trigger(feature: str) -> Any:
             )
         status = current.get(feature, "none")
         if status == "none" or force:
-            previous = _record(state, video.video_id, feature)
+            previous = requests.get(feature)
             attempt = previous.attempt + 1 if previous is not None else 1
             options = {k: v for k, v in body.items() if k != "force"}
             record = FeatureRecord(
