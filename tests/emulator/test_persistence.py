@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -114,6 +117,51 @@ def test_kill_during_an_upload_leaves_no_video_and_no_partial_file(
         assert listing.json() == {"results": []}
         assert list((data_dir / "tmp").iterdir()) == []
         assert list((data_dir / "videos").iterdir()) == []
+
+
+def test_kill_among_concurrent_uploads_keeps_every_answered_one(
+    tmp_path: Path, sample_videos: list[Path]
+) -> None:
+    # Concurrent uploads share a commit (group commit): an answer must still only go out
+    # once its own file and row are durable, whichever upload's thread committed them.
+    data_dir = tmp_path / "data"
+    process, url = _start_subprocess(data_dir)
+    answered: list[tuple[str, Path]] = []
+    stop = threading.Event()
+
+    def upload_until_killed(worker: int) -> None:
+        with httpx.Client(base_url=url, headers={"X-Api-Key": API_KEY}) as api:
+            for i in itertools.count():
+                path = sample_videos[(worker + i) % len(sample_videos)]
+                try:
+                    answered.append((uploaded(api, path), path))
+                except (httpx.HTTPError, AssertionError):
+                    if stop.is_set():
+                        return  # killed mid-upload: no answer, no promise
+                    raise
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            workers = [pool.submit(upload_until_killed, w) for w in range(8)]
+            deadline = time.monotonic() + 30
+            while len(answered) < 40 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            stop.set()
+            os.kill(process.pid, signal.SIGKILL)
+            for worker in workers:
+                worker.result()
+    finally:
+        process.kill()
+        process.wait()
+
+    assert len(answered) >= 40
+    with start_emulator(_config(data_dir)) as restarted:
+        api = httpx.Client(base_url=restarted.url, headers={"X-Api-Key": API_KEY})
+        listed = {v["video_id"]: v for v in api.post("/videos/get").json()["results"]}
+    for video_id, path in answered:
+        assert listed[video_id]["indexing_status"] == "indexed"
+        assert (data_dir / "videos" / video_id).read_bytes() == path.read_bytes()
+    assert sorted(p.name for p in (data_dir / "videos").iterdir()) == sorted(listed)
 
 
 def test_sigint_stops_the_command_cleanly_and_keeps_data(

@@ -49,6 +49,8 @@ def probe(path: Path) -> MediaInfo:
             if not container.streams.video:
                 raise NotAVideo("no video stream in the file")
             stream = container.streams.video[0]
+            # One frame needs no decoder threads: starting them costs more than the decode.
+            stream.codec_context.thread_count = 1
             if next(iter(container.decode(stream)), None) is None:
                 raise NotAVideo("the video stream has no decodable frame")
             rate = stream.average_rate

@@ -24,6 +24,7 @@ from typing import Any
 
 import filelock
 
+from videosync.emulator.groupcommit import GroupCommit
 from videosync.errors import DataDirBusy
 
 __all__ = ["FeatureRecord", "GroupRecord", "Store", "VideoRecord", "open_store"]
@@ -194,6 +195,14 @@ def _split(db: sqlite3.Connection, tenant: str, ids: Sequence[str]) -> tuple[set
     return present, [i for i in wanted if i not in present]
 
 
+@dataclass(frozen=True)
+class _PendingFile:
+    """An uploaded file, complete and fsynced in `tmp/`, and the row to store with it."""
+
+    temp: Path
+    video: VideoRecord
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -212,6 +221,7 @@ class Store:
         self.tmp_dir = data_dir / "tmp"
         self._db = db
         self._lock = threading.Lock()
+        self._group_commit: GroupCommit[_PendingFile] = GroupCommit(self._commit_files)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -257,13 +267,55 @@ class Store:
         _fsync_dir(self.videos_dir)
         return final
 
+    def add_file_video(self, temp: Path, video: VideoRecord) -> None:
+        """Store an uploaded file and its row: durable, on disk and in SQLite, on return.
+
+        The file is fsynced here, then waits for a group commit: whichever caller finds no
+        commit running takes every upload waiting, renames them into `videos/`, fsyncs the
+        directory once and inserts their rows in one transaction (one WAL fsync), while
+        the others wait for it. Blocking: call it from a worker thread, as concurrent
+        uploads do. Raises what failed this upload (its temp file is then left to the
+        caller, and none of it is stored).
+        """
+        with temp.open("r+b") as file:
+            os.fsync(file.fileno())
+        self._group_commit.run(_PendingFile(temp, video))
+
+    def _commit_files(self, batch: list[_PendingFile]) -> list[BaseException | None]:
+        """Rename a batch of fsynced uploads into place, fsync `videos/` once, insert their
+        rows in one transaction; per upload, what kept it out (None: stored)."""
+        errors: list[BaseException | None] = []
+        placed = []
+        for pending in batch:
+            try:
+                pending.temp.replace(self.file_path(pending.video.video_id))
+            except OSError as exc:  # its request was cancelled, and the temp file removed
+                errors.append(exc)
+            else:
+                errors.append(None)
+                placed.append(pending)
+        if placed:
+            try:
+                _fsync_dir(self.videos_dir)
+                self._insert_videos([pending.video for pending in placed])
+            except BaseException:
+                for pending in placed:
+                    self.file_path(pending.video.video_id).unlink(missing_ok=True)
+                raise
+        return errors
+
     # --- videos ---------------------------------------------------------------------
 
     def add_video(self, video: VideoRecord) -> None:
+        self._insert_videos([video])
+
+    def _insert_videos(self, videos: Sequence[VideoRecord]) -> None:
         marks = ", ".join("?" for _ in _VIDEO_COLUMNS)
-        values = tuple(getattr(video, name) for name in _VIDEO_COLUMNS)
+        rows = [tuple(getattr(video, name) for name in _VIDEO_COLUMNS) for video in videos]
         with self._tx() as db:
-            db.execute(f"INSERT INTO videos ({', '.join(_VIDEO_COLUMNS)}) VALUES ({marks})", values)
+            db.executemany(
+                f"INSERT INTO videos ({', '.join(_VIDEO_COLUMNS)}) VALUES ({marks})", rows
+            )
 
     def finish_video(self, video_id: str, **changes: Any) -> bool:
         """Record the outcome of a download (ready_at, size, probe or error); False if gone."""

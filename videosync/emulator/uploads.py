@@ -3,17 +3,16 @@
 Starlette's `request.form()` spools each file to a temporary file of its own and copies it;
 here python-multipart's streaming parser is fed from `request.stream()` and the `file`
 part's bytes go straight into a temp file in the data dir. Past the size limit reading
-stops (413) and the partial file is left to the caller to delete.
+stops (413) and the partial file is left to the caller to delete. The file is not fsynced
+here: storing it does that, in the worker thread that probes it.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import anyio.to_thread
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
@@ -109,14 +108,8 @@ class _Collector:
             self.form.fields.setdefault(self._name, self._value.decode("utf-8", "replace"))
 
 
-def _sync_and_close(out: BinaryIO) -> None:
-    out.flush()
-    os.fsync(out.fileno())
-    out.close()
-
-
 async def receive_upload(request: Request, temp: Path, max_bytes: int) -> UploadForm:
-    """Read the multipart body of `request`, writing its `file` part to `temp` (fsynced).
+    """Read the multipart body of `request`, writing its `file` part to `temp` (not fsynced).
 
     Raises `Problem` (422 malformed, 413 too large); `temp` may then hold a partial file.
     """
@@ -163,7 +156,6 @@ async def receive_upload(request: Request, temp: Path, max_bytes: int) -> Upload
         except ClientDisconnect:
             # Nobody is left to answer; the status only shows in the log line.
             raise Problem(400, "Client disconnected before the upload was complete") from None
-        await anyio.to_thread.run_sync(_sync_and_close, out)
     finally:
         out.close()
     return collector.form

@@ -21,7 +21,7 @@ from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, video_ids
 from videosync.emulator.media import NotAVideo, probe
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
-from videosync.emulator.store import VideoRecord
+from videosync.emulator.store import Store, VideoRecord
 from videosync.emulator.uploads import UploadForm, receive_upload
 from videosync.emulator.views import video_view
 from videosync.model import DEFAULT_GROUP
@@ -136,14 +136,20 @@ async def keep_upload(
         state.store.add_video(video)
         state.fetcher.start(video.video_id, url)
         return video
+    # One worker thread does all of it: each hand-over to a thread costs more CPU than
+    # a small upload's fsync or SQLite commit.
+    return await anyio.to_thread.run_sync(_keep_file, state.store, temp, video, form.size)
+
+
+def _keep_file(store: Store, temp: Path, video: VideoRecord, size: int) -> VideoRecord:
+    """Probe the uploaded file and store it with its row (durable on return). Blocking."""
     try:
-        measured: dict[str, Any] = asdict(await anyio.to_thread.run_sync(probe, temp))
+        measured: dict[str, Any] = asdict(probe(temp))
     except NotAVideo as exc:
         measured = {"error": str(exc)}
-    await anyio.to_thread.run_sync(state.store.commit_file, temp, video.video_id)
     now = time.time()
-    stored = replace(video, created_at=now, ready_at=now, size=form.size, **measured)
-    state.store.add_video(stored)
+    stored = replace(video, created_at=now, ready_at=now, size=size, **measured)
+    store.add_file_video(temp, stored)
     return stored
 
 
