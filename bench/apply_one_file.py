@@ -23,7 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -31,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from bench.measure import (  # noqa: E402
     GiB,
     MiB,
-    curl_upload_seconds,
+    PeakRss,
+    back_page_cache,
     delete_every_video,
     emulator_process,
     make_file,
@@ -53,14 +57,45 @@ def _place_catalog(catalog: Path, place: str) -> None:
         (catalog / ".gitattributes").write_text("media/*.mp4 filter=lfs diff=lfs merge=lfs -text\n")
 
 
-def _apply_seconds(catalog: Path, url: str) -> tuple[float, list[str]]:
-    """Seconds for the whole `videosync apply --yes`; the identities its lockfile recorded."""
+@dataclass(frozen=True)
+class Run:
+    """One measured command: wall seconds, CPU seconds (its own and the emulator's), peak RSS."""
+
+    seconds: float
+    cpu: float
+    server_cpu: float
+    peak_rss: int
+
+
+def _measured(args: list[str], env: dict[str, str], server: psutil.Process) -> Run:
+    """Run `args` to the end (it must succeed) and measure it and the emulator meanwhile."""
+    with tempfile.TemporaryFile() as err:
+        before = server.cpu_times()
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        # wait4's own peak RSS would be the bench's: a vfork'ed child counts its parent's.
+        with PeakRss(proc.pid) as rss:
+            _, status, usage = os.wait4(proc.pid, 0)  # its rusage: CPU with its children's
+        seconds = time.perf_counter() - start
+        after = server.cpu_times()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            message = err.read().decode(errors="replace").strip()
+            raise SystemExit(f"{args[0]} failed ({proc.returncode}): {message}")
+    server_cpu = (after.user - before.user) + (after.system - before.system)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, server_cpu, rss.peak)
+
+
+def _fresh(catalog: Path) -> None:
     for stale in (catalog / "videosync.lock", catalog / ".videosync"):
         if stale.is_dir():
             shutil.rmtree(stale)
         stale.unlink(missing_ok=True)
-    env = {**os.environ, "REKA_API_KEY": KEY}
-    args = [
+
+
+def _videosync(catalog: Path, url: str, *command: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "videosync",
@@ -69,17 +104,26 @@ def _apply_seconds(catalog: Path, url: str) -> tuple[float, list[str]]:
         str(catalog / "videosync.yaml"),
         "--api-url",
         url,
-        "apply",
-        "--yes",
+        *command,
     ]
-    start = time.perf_counter()
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"videosync apply failed ({done.returncode}): {done.stderr.strip()}")
+
+
+def _recorded(catalog: Path) -> list[str]:
+    """The git identities the lockfile recorded beside the content hash."""
     videos = json.loads((catalog / "videosync.lock").read_text(encoding="utf-8"))["videos"]
     (entry,) = videos.values()
-    return elapsed, [name for name in ("git_oid", "sha256") if entry.get(name)]
+    return [name for name in ("git_oid", "sha256") if entry.get(name)]
+
+
+def _curl(url: str, path: Path) -> list[str]:
+    curl = shutil.which("curl")
+    if curl is None:
+        raise SystemExit("curl is needed as the reference: apt-get install curl")
+    args = [curl, "-sS", "--fail", "-o", "/dev/null", "-X", "POST", f"{url}/videos/upload"]
+    args += ["-H", f"X-Api-Key: {KEY}", "-F", f"file=@{path}"]
+    for name, value in FIELDS.items():
+        args += ["-F", f"{name}={value}"]
+    return args
 
 
 def main() -> None:
@@ -100,27 +144,58 @@ def main() -> None:
         )
         size = args.size_mib * MiB
         path = make_file(catalog / "media" / "big.mp4", size)
-        curl: list[float] = []
-        applied: dict[str, list[float]] = {place: [] for place in PLACES}
+        env = {**os.environ, "REKA_API_KEY": KEY}
+        runs: dict[str, list[Run]] = {name: [] for name in ("curl -F", "plan", *PLACES)}
         recorded: dict[str, list[str]] = {}
         with emulator_process(work / "data", "--api-key", KEY) as server:
-            for _ in range(args.repeat):
-                curl.append(curl_upload_seconds(f"{server.url}/videos/upload", KEY, path, FIELDS))
+            emulator = psutil.Process(server.pid)
+            for _ in range(args.repeat):  # alternating, so a noisy moment hurts every side
+                back_page_cache(work, size + size // 4)
+                runs["curl -F"].append(_measured(_curl(server.url, path), env, emulator))
                 delete_every_video(server.url, KEY)
                 for place in PLACES:
                     _place_catalog(catalog, place)
-                    seconds, recorded[place] = _apply_seconds(catalog, server.url)
-                    applied[place].append(seconds)
+                    _fresh(catalog)
+                    if place == PLACES[0]:  # start-up and plan: the fixed part of an apply
+                        command = _videosync(catalog, server.url, "plan")
+                        runs["plan"].append(_measured(command, env, emulator))
+                    back_page_cache(work, size + size // 4)
+                    command = _videosync(catalog, server.url, "apply", "--yes")
+                    runs[place].append(_measured(command, env, emulator))
+                    recorded[place] = _recorded(catalog)
                     delete_every_video(server.url, KEY)
+    _report(runs, recorded, args.size_mib, args.repeat)
 
-    best_curl = min(curl)
-    print(f"file: {args.size_mib} MiB, emulator on loopback, best of {args.repeat}")
-    print(f"curl -F                        {best_curl:7.2f} s  1.00x")
-    for place in PLACES:
-        best = min(applied[place])
-        identities = " ".join(recorded[place]) or "none"
+
+def _report(
+    runs: dict[str, list[Run]], recorded: dict[str, list[str]], size_mib: int, repeat: int
+) -> None:
+    best = {name: min(each, key=lambda run: run.seconds) for name, each in runs.items()}
+    curl = best["curl -F"]
+    cores = os.cpu_count() or 1
+    print(f"file: {size_mib} MiB, emulator on loopback, {cores} cores, best of {repeat}")
+    print(f"{'':<30} {'wall':>7} {'ratio':>6}  {'its CPU':>7} {'server CPU':>10}  {'peak RSS':>8}")
+    for name, run in best.items():
+        identities = ""
+        if name in recorded:
+            identities = f"  records: {' '.join(recorded[name]) or 'none'}"
+        label = name if name in ("curl -F", "plan") else f"apply, {name}"
+        if name == "plan":
+            label = "plan (start-up + plan)"
         print(
-            f"apply, {place:<22}  {best:7.2f} s  {ratio(best, best_curl):>5}  records: {identities}"
+            f"{label:<30} {run.seconds:6.2f}s {ratio(run.seconds, curl.seconds):>6}  "
+            f"{run.cpu:6.2f}s {run.server_cpu:9.2f}s  {run.peak_rss / MiB:6.0f} MiB{identities}"
+        )
+    print(
+        "target: apply <= 1.2x curl -F in each place, peak RSS <= 120 MB. Floor on this "
+        f"machine: (its CPU + server CPU) / {cores} cores, when both never wait."
+    )
+    for place in PLACES:
+        run = best[place]
+        floor = (run.cpu + run.server_cpu) / cores
+        print(
+            f"  apply, {place:<22} CPU floor {floor:5.2f} s = {ratio(floor, curl.seconds)} "
+            f"curl; the wall is {ratio(run.seconds, floor)} that floor"
         )
 
 

@@ -33,6 +33,26 @@ def make_file(path: Path, size: int) -> Path:
     return path
 
 
+def back_page_cache(folder: Path, size: int) -> None:
+    """Write `size` bytes to a file in `folder` and delete it: page cache for the next run.
+
+    The development VM gives the memory it sees free back to its host (virtio-balloon free
+    page reporting, 2 s after it is freed), and a write into pages the host must back again
+    costs several times the system time: 256 KiB writes of 1 GiB took 1.6-3.2 s of system
+    time on such pages against 0.3 s on pages freed just before. That cost lands on the
+    emulator's write of an upload, on whichever run happened to come after a pause, and it
+    moved a 1 GiB upload's wall time by more than any client change. Called just before
+    every measured run, ours and the reference alike, it gives each the same recently freed
+    pages. On a machine without free page reporting it costs a second and changes nothing.
+    """
+    block = bytes(16 * MiB)
+    scratch = folder / "page-cache-scratch.bin"
+    with scratch.open("wb") as out:
+        for _ in range(0, size, len(block)):
+            out.write(block)
+    scratch.unlink()
+
+
 def curl_upload_seconds(url: str, api_key: str, file: Path, fields: dict[str, str]) -> float:
     """Time `curl -F file=@FILE` to `url`: the reference every upload figure is set beside."""
     curl = shutil.which("curl")

@@ -11,8 +11,11 @@ reading the file: the blob id (`git hash-object`) and the sha256 a git-LFS point
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Protocol
 
 import blake3
 
@@ -84,10 +87,15 @@ class ContentHasher:
 
     `hexdigest()` is the BLAKE3 hex digest (what `prefixed` turns into the recorded hash),
     carrying the sha256 and, when the size was given, the git blob id of the same bytes
-    (each unless turned off: `new_hasher`):
-    what lets a later plan in a fresh clone take the file's identity from git instead of
-    reading it. sha256 and the blob id are computed on two shared threads, a 4 MiB block
-    behind (each releases the GIL): the upload loop itself only waits for BLAKE3.
+    (each unless turned off: `new_hasher`): what lets a later plan in a fresh clone take
+    the file's identity from git instead of reading it.
+
+    Each digest is a `_Lane` on a shared thread pool (every one of them releases the GIL),
+    so the thread that reads and sends the bytes only hands them over: the digests run on
+    the other cores while the transfer goes on, and one read pass serves them all. A small
+    piece with nothing queued is digested in place, where a hand-over would cost more than
+    the hashing (many small files). `update` waits when a lane is `_QUEUE_LIMIT` behind,
+    so memory stays bounded whatever the file's size.
     """
 
     def __init__(
@@ -97,67 +105,107 @@ class ContentHasher:
         self._sha256 = hashlib.sha256() if sha256 else None
         self._size = size
         self._seen = 0
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._side: list[Future[None]] = []
         self._git: hashlib._Hash | None = None
         if size is not None and git_oid:
             self._git = hashlib.sha1(usedforsecurity=False)
             self._git.update(b"blob %d\0" % size)
+        self._turn = threading.Condition()
+        digests: list[_Digest | None] = [self._blake3, self._sha256, self._git]
+        self._lanes = [_Lane(digest, self._turn) for digest in digests if digest is not None]
 
     def update(self, data: bytes, /) -> None:
         if self._seen == 0 and self._size is not None and self._size <= POINTER_MAX:
             # A checkout without `git lfs pull` has pointers where the media should be.
             refuse_pointer(data)
-        if self._sha256 is None and self._git is None:
-            self._seen += len(data)
-            self._blake3.update(data)  # nothing beside it: no block to hand off
-            return
-        self._pending.append(bytes(data))
-        self._pending_size += len(data)
-        self._seen += len(data)
-        if self._pending_size >= _BLOCK:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        block = self._pending[0] if len(self._pending) == 1 else b"".join(self._pending)
-        self._pending, self._pending_size = [], 0
-        self._wait_side()  # the block before this one: each digest takes blocks in order
-        pool = _digest_pool()
-        self._side = []
-        if self._sha256 is not None:
-            self._side.append(pool.submit(self._sha256.update, block))
-        if self._git is not None:
-            self._side.append(pool.submit(self._git.update, block))
-        self._blake3.update(block)
-
-    def _wait_side(self) -> None:
-        for done in self._side:
-            done.result()
-        self._side = []
+        chunk = bytes(data)  # the lanes read it later: it must not change meanwhile
+        self._seen += len(chunk)
+        with self._turn:
+            while any(lane.queued > _QUEUE_LIMIT for lane in self._lanes):
+                self._turn.wait()
+            if len(chunk) < _IN_PLACE and not any(lane.busy for lane in self._lanes):
+                for lane in self._lanes:
+                    lane.digest.update(chunk)
+                return
+            for lane in self._lanes:
+                lane.feed(chunk)
 
     def hexdigest(self) -> str:
-        self._flush()
-        self._wait_side()
+        with self._turn:
+            while any(lane.busy for lane in self._lanes):
+                self._turn.wait()
+        for lane in self._lanes:
+            if lane.error is not None:
+                raise lane.error
         # A blob id is only right for exactly `size` bytes: else it is left out, not wrong.
         git = self._git.hexdigest() if self._git and self._seen == self._size else None
         sha256 = self._sha256.hexdigest() if self._sha256 is not None else None
         return ContentDigest(self._blake3.hexdigest(), git_oid=git, sha256=sha256)
 
 
-_BLOCK = 4 * 1024 * 1024
+class _Digest(Protocol):
+    def update(self, data: bytes, /) -> object: ...
+
+
+class _Lane:
+    """One digest fed its chunks in order: a task on the shared pool drains the queue.
+
+    `queued` and `busy` are read and changed under the hasher's condition (`turn`), which
+    is notified each time a chunk is done.
+    """
+
+    def __init__(self, digest: _Digest, turn: threading.Condition) -> None:
+        self.digest = digest
+        self.error: Exception | None = None
+        self.queued = 0
+        self._turn = turn
+        self._chunks: deque[bytes] = deque()
+        self._draining = False
+
+    @property
+    def busy(self) -> bool:
+        return self._draining
+
+    def feed(self, chunk: bytes) -> None:
+        """Queue `chunk` (the caller holds `turn`)."""
+        self._chunks.append(chunk)
+        self.queued += len(chunk)
+        if not self._draining:
+            self._draining = True
+            _digest_pool().submit(self._drain)
+
+    def _drain(self) -> None:
+        while True:
+            with self._turn:
+                if not self._chunks:
+                    self._draining = False
+                    self._turn.notify_all()
+                    return
+                chunk = self._chunks.popleft()
+            try:
+                if self.error is None:
+                    self.digest.update(chunk)
+            except Exception as exc:  # raised again by hexdigest, in the reading thread
+                self.error = exc
+            with self._turn:
+                self.queued -= len(chunk)
+                self._turn.notify_all()
+
+
+_IN_PLACE = 256 * 1024
+"""A piece smaller than this, with nothing queued, is digested in place."""
+_QUEUE_LIMIT = 8 * 1024 * 1024
+"""How far (bytes) a digest may fall behind the reader before `update` waits."""
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
 
 
 def _digest_pool() -> ThreadPoolExecutor:
-    """Two threads shared by every upload's hasher, for the digests beside BLAKE3."""
+    """The threads shared by every hasher's lanes: three digests of one file run at once."""
     global _pool  # noqa: PLW0603 (one pool per process, made on first use)
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="digest")
+            workers = max(3, min(8, os.cpu_count() or 1))
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="digest")
         return _pool
 
 
