@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEOSYNC = Path(sys.executable).parent / "videosync"
+MiB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -100,20 +101,43 @@ def _upload_rows(out: str, quick: bool) -> list[Row]:
 
 def _apply_one_rows(out: str, quick: bool) -> list[Row]:
     size = _find(r"^file: (\d+) MiB", out).group(1)
-    curl = float(_find(r"^curl -F\s+([\d.]+) s", out).group(1))
-    rows = []
-    for m in re.finditer(r"^apply, (.+?)\s+([\d.]+) s .*records: (.+)$", out, re.MULTILINE):
+    curl = float(_find(r"^curl -F\s+([\d.]+)s", out).group(1))
+    plan = float(_find(r"^plan \(start-up \+ plan\)\s+([\d.]+)s", out).group(1))
+    line = r"^apply, (.+?)\s+([\d.]+)s\s+\S+\s+([\d.]+)s\s+([\d.]+)s\s+(\d+) MiB"
+    rows, peaks = [], []
+    for m in re.finditer(line, out, re.MULTILINE):
         seconds = float(m.group(2))
+        peaks.append(int(m.group(5)))
         rows.append(
             Row(
                 what=f"apply one new {size} MiB file, {m.group(1)}: wall",
-                target="(close to curl -F)",
+                target="≤ 1.2x curl -F (issue 16)",
                 measured=f"{seconds:.2f} s",
                 reference=f"curl -F {curl:.2f} s",
                 ratio=_x(seconds, curl),
-                met=None,
+                met=None if quick else seconds <= 1.2 * curl,
             )
         )
+    rows.append(
+        Row(
+            what="apply one new file: start-up + plan",
+            target="(the fixed part of an apply)",
+            measured=f"{plan:.2f} s",
+            reference=f"curl -F {curl:.2f} s",
+            ratio=_x(plan, curl),
+            met=None,
+        )
+    )
+    rows.append(
+        Row(
+            what=f"apply one new {size} MiB file: peak RSS",
+            target="≤ 120 MB (issue 16)",
+            measured=f"{max(peaks)} MiB",
+            reference=f"file {size} MiB",
+            ratio=_x(max(peaks), float(size)),
+            met=max(peaks) * MiB <= 120e6,
+        )
+    )
     return rows
 
 
@@ -181,9 +205,10 @@ def _v2_rows(out: str, quick: bool) -> list[Row]:
 def _hash_rows(out: str, quick: bool) -> list[Row]:
     speed = {
         m.group(1): float(m.group(2))
-        for m in re.finditer(r"^\s+(cat|sha256sum|videosync)\s+(\d+) MB/s", out, re.MULTILINE)
+        for m in re.finditer(r"^\s+(\S+)\s+(\d+) MB/s", out, re.MULTILINE)
     }
     ours, cat, sha = speed["videosync"], speed["cat"], speed["sha256sum"]
+    ceiling, in_memory = speed["b3sum-way"], speed["blake3-mem"]
     clone = r"^\s+plan of a fresh clone {}\s*:\s*([\d,]+) of ([\d,]+) media bytes read"
     with_git = _find(clone.format("with git"), out)
     without = _find(clone.format("without git"), out)
@@ -195,7 +220,23 @@ def _hash_rows(out: str, quick: bool) -> list[Row]:
             measured=f"{ours:.0f} MB/s",
             reference=f"cat {cat:.0f} MB/s",
             ratio=_x(ours, cat),
-            met=ours >= 0.8 * cat,
+            met=ours >= 0.8 * cat or ours >= 0.9 * ceiling,
+        ),
+        Row(
+            what="first-plan hashing, 1 GiB: the ceiling",
+            target="or ≥ 0.9x it (issue 16)",
+            measured=f"{ours:.0f} MB/s",
+            reference=f"b3sum's way {ceiling:.0f} MB/s",
+            ratio=_x(ours, ceiling),
+            met=ours >= 0.9 * ceiling,
+        ),
+        Row(
+            what="BLAKE3 on 1 GiB already in memory",
+            target="(no reading at all)",
+            measured=f"{in_memory:.0f} MB/s",
+            reference=f"cat {cat:.0f} MB/s",
+            ratio=_x(in_memory, cat),
+            met=None,
         ),
         Row(
             what="first-plan hashing, 1 GiB",
