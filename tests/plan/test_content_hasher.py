@@ -79,7 +79,7 @@ def test_a_lane_that_falls_behind_holds_the_reader_back(monkeypatch: pytest.Monk
         def hexdigest(self) -> str:
             return self._real.hexdigest()
 
-    monkeypatch.setattr(digest_module.hashlib, "sha256", Held)
+    monkeypatch.setattr(hashlib, "sha256", Held)
     monkeypatch.setattr(digest_module, "_QUEUE_LIMIT", 2 * MiB)
     data = os.urandom(8 * MiB)
     hasher = ContentHasher(len(data))
@@ -113,7 +113,7 @@ def test_a_digest_that_fails_on_its_thread_fails_the_hasher(
         def hexdigest(self) -> str:
             return ""
 
-    monkeypatch.setattr(digest_module.hashlib, "sha256", Broken)
+    monkeypatch.setattr(hashlib, "sha256", Broken)
     hasher = ContentHasher(4 * MiB)
     hasher.update(os.urandom(4 * MiB))  # big enough to go to the lanes
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from videosync.api.protocol import CatalogApi
@@ -64,7 +64,8 @@ class Uploader:
     ) -> Uploaded:
         """Upload, settling lost answers by looking: (video_id, size, hex digest or None).
 
-        `identities` are the git identities of the file's bytes to compute as it is sent.
+        `identities` are the git identities of the file's bytes to compute as it is sent,
+        or the ones git already vouches for, added to the digest if the file is unchanged.
         """
         hashers: list[Hasher] = []
         sent = 0
@@ -83,7 +84,8 @@ class Uploader:
         size = path.stat().st_size if path is not None else None
         for _ in range(self._rounds):
             try:
-                return await self._send(key, spec, path, progress, hasher)
+                sent_now = await self._send(key, spec, path, progress, hasher)
+                return replace(sent_now, digest=identities.complete(sent_now.digest, path))
             except ConnectionFailed as exc:
                 if not exc.ambiguous:
                     await self.record.done(intent)  # it did not reach the server: nothing to find
@@ -93,11 +95,8 @@ class Uploader:
                 if landed is not None:
                     # The last attempt sent the whole file: its hasher saw exactly the bytes.
                     whole = path is not None and sent == size and hashers
-                    return Uploaded(
-                        video_id=landed.video_id,
-                        size=size,
-                        digest=hashers[-1].hexdigest() if whole else None,
-                    )
+                    digest = hashers[-1].hexdigest() if whole else None
+                    return Uploaded(landed.video_id, size, identities.complete(digest, path))
             except ApiError:
                 await self.record.done(intent)  # the server answered no: nothing was created
                 raise

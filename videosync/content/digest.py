@@ -129,7 +129,7 @@ class ContentHasher:
             for lane in self._lanes:
                 lane.feed(chunk)
 
-    def hexdigest(self) -> str:
+    def hexdigest(self) -> ContentDigest:
         with self._turn:
             while any(lane.busy for lane in self._lanes):
                 self._turn.wait()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from videosync.content.digest import ContentDigest
 from videosync.content.lfs import POINTER_MAX, parse_lfs_pointer
 from videosync.errors import GitLfsPointer
 from videosync.model import LockEntry
@@ -72,20 +73,51 @@ class IdentitiesToRecord:
 
     Each is a digest more over every byte sent, so only the one git can later vouch for:
     the blob id for a file plain git tracks (or would), the sha256 for a git-LFS file
-    (its pointer names it). When git cannot say, both.
+    (its pointer names it). When git cannot say, both. When git already vouches for the
+    file (tracked and unmodified: what a CI checkout of a merge is), its identity is taken
+    from git's index instead (`known_git_oid`, `known_sha256`) and neither is computed;
+    `complete` adds it to the upload's digest if the file is still the one git vouched for.
     """
 
     git_oid: bool = True
     sha256: bool = True
+    known_git_oid: str | None = None
+    known_sha256: str | None = None
+    vouched: tuple[int, int, int] | None = None
+    """(size, inode, mtime in ns) of the file when git vouched for it."""
+
+    def complete(self, digest: str | None, path: Path | None) -> str | None:
+        """`digest` with the identities git knew, if `path` is still the file git vouched
+        for (same size, inode and mtime); else `digest` as it is (git's word is dropped)."""
+        if self.vouched is None or path is None or not isinstance(digest, ContentDigest):
+            return digest
+        if _stat_key(path) != self.vouched:
+            log.info("%s changed while it was uploaded: git's identity is not recorded", path)
+            return digest
+        return ContentDigest(
+            digest,
+            git_oid=digest.git_oid or self.known_git_oid,
+            sha256=digest.sha256 or self.known_sha256,
+        )
+
+
+def _stat_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return st.st_size, st.st_ino, st.st_mtime_ns
 
 
 def identities_to_record(root: Path, paths: Collection[str]) -> dict[str, IdentitiesToRecord]:
     """For `paths` (POSIX, relative to `root`) in a git work tree: the one identity each needs.
 
-    A path `.gitattributes` gives `filter=lfs` needs the sha256, any other the blob id. One
-    batch of git calls, whatever the number of paths. Paths left out (all of them when
-    `root` is not in a work tree, git is missing or fails) need both: a catalog applied
-    before its first commit is committed as it is, and git vouches for it from then on.
+    A path `.gitattributes` gives `filter=lfs` needs the sha256, any other the blob id; a
+    file git vouches for (`tracked_identities`) has it already, from the index, and needs
+    none computed. A fixed number of git calls, whatever the number of paths. Paths left
+    out (all of them when `root` is not in a work tree, git is missing or fails) need both:
+    a catalog applied before its first commit is committed as it is, and git vouches for it
+    from then on.
     """
     if not paths:
         return {}
@@ -106,6 +138,17 @@ def identities_to_record(root: Path, paths: Collection[str]) -> dict[str, Identi
         path = fields[at].decode("utf-8", "surrogateescape")
         lfs = fields[at + 2] == b"lfs"
         out[path] = IdentitiesToRecord(git_oid=not lfs, sha256=lfs)
+    # Stat data before and after git's verdict: a file edited meanwhile is not vouched for.
+    before = {path: _stat_key(root / path) for path in out}
+    for path, identity in tracked_identities(root, list(out)).items():
+        key = before[path]
+        if key is None or _stat_key(root / path) != key:
+            continue
+        if out[path].sha256:
+            if identity.lfs_sha256 is not None and identity.lfs_size == key[0]:
+                out[path] = IdentitiesToRecord(False, False, None, identity.lfs_sha256, key)
+        else:
+            out[path] = IdentitiesToRecord(False, False, identity.oid, None, key)
     return out
 
 

@@ -159,7 +159,6 @@ def identify_file(path: Path, counter: ReadCounter = BYTES_READ) -> ContentDiges
     except OSError as exc:
         raise _read_error(path, exc) from exc
     digest = hasher.hexdigest()
-    assert isinstance(digest, ContentDigest)
     return ContentDigest(prefixed(digest), git_oid=digest.git_oid, sha256=digest.sha256)
 
 
