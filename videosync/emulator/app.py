@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from videosync.emulator import groups, videos
+from videosync.emulator.committer import UploadCommitter
 from videosync.emulator.config import EmulatorConfig
 from videosync.emulator.destinations import DestinationPolicy
 from videosync.emulator.faults import (
@@ -136,12 +138,14 @@ def build_app(config: EmulatorConfig, store: Store) -> tuple[ASGIApp, EmulatorSt
             DestinationPolicy(allow_private=config.private_urls_allowed),
         ),
         feature_failures=FeatureFailures(config.feature_failure_rate, config.seed),
+        committer=UploadCommitter(store),
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await state.fetcher.cancel()
+        await anyio.to_thread.run_sync(state.committer.close)
 
     app = Starlette(
         routes=_routes(),

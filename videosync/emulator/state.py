@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from videosync.emulator.committer import UploadCommitter
 from videosync.emulator.config import EmulatorConfig
 from videosync.emulator.faults import FaultInjector, FeatureFailures
 from videosync.emulator.fetch import Fetcher
@@ -24,6 +25,8 @@ class EmulatorState:
     fetcher: Fetcher
     feature_failures: FeatureFailures
     """v2: which feature runs fail (changeable while the emulator runs)."""
+    committer: UploadCommitter
+    """Probes and stores uploaded files, in batches."""
 
 
 def state_of(request: Request) -> EmulatorState:

@@ -24,10 +24,9 @@ from typing import Any
 
 import filelock
 
-from videosync.emulator.groupcommit import GroupCommit
 from videosync.errors import DataDirBusy
 
-__all__ = ["FeatureRecord", "GroupRecord", "Store", "VideoRecord", "open_store"]
+__all__ = ["FeatureRecord", "GroupRecord", "Store", "VideoRecord", "fsync_file", "open_store"]
 
 logger = logging.getLogger("videosync.emulator")
 
@@ -195,12 +194,10 @@ def _split(db: sqlite3.Connection, tenant: str, ids: Sequence[str]) -> tuple[set
     return present, [i for i in wanted if i not in present]
 
 
-@dataclass(frozen=True)
-class _PendingFile:
-    """An uploaded file, complete and fsynced in `tmp/`, and the row to store with it."""
-
-    temp: Path
-    video: VideoRecord
+def fsync_file(path: Path) -> None:
+    """Make the data of the file at `path` durable (open for writing: portable)."""
+    with path.open("r+b") as file:
+        os.fsync(file.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -221,7 +218,6 @@ class Store:
         self.tmp_dir = data_dir / "tmp"
         self._db = db
         self._lock = threading.Lock()
-        self._group_commit: GroupCommit[_PendingFile] = GroupCommit(self._commit_files)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -267,42 +263,37 @@ class Store:
         _fsync_dir(self.videos_dir)
         return final
 
-    def add_file_video(self, temp: Path, video: VideoRecord) -> None:
-        """Store an uploaded file and its row: durable, on disk and in SQLite, on return.
+    def add_file_videos(
+        self, uploads: Sequence[tuple[Path, VideoRecord]]
+    ) -> list[BaseException | None]:
+        """Store uploaded files (each complete in `tmp/`) and their rows, durably, as one batch.
 
-        The file is fsynced here, then waits for a group commit: whichever caller finds no
-        commit running takes every upload waiting, renames them into `videos/`, fsyncs the
-        directory once and inserts their rows in one transaction (one WAL fsync), while
-        the others wait for it. Blocking: call it from a worker thread, as concurrent
-        uploads do. Raises what failed this upload (its temp file is then left to the
-        caller, and none of it is stored).
+        Each file is fsynced and renamed into `videos/`, then `videos/` is fsynced once and
+        the rows are inserted in one transaction (one WAL fsync): a batch costs the file
+        system about as many journal commits as one upload. Returns, per upload, what kept
+        it out (None: stored), e.g. a temp file removed meanwhile; raises if the batch
+        failed as a whole (then none of it is stored). Blocking.
         """
-        with temp.open("r+b") as file:
-            os.fsync(file.fileno())
-        self._group_commit.run(_PendingFile(temp, video))
-
-    def _commit_files(self, batch: list[_PendingFile]) -> list[BaseException | None]:
-        """Rename a batch of fsynced uploads into place, fsync `videos/` once, insert their
-        rows in one transaction; per upload, what kept it out (None: stored)."""
-        errors: list[BaseException | None] = []
+        outcomes: list[BaseException | None] = []
         placed = []
-        for pending in batch:
+        for temp, video in uploads:
             try:
-                pending.temp.replace(self.file_path(pending.video.video_id))
-            except OSError as exc:  # its request was cancelled, and the temp file removed
-                errors.append(exc)
+                fsync_file(temp)
+                temp.replace(self.file_path(video.video_id))
+            except OSError as exc:
+                outcomes.append(exc)
             else:
-                errors.append(None)
-                placed.append(pending)
+                outcomes.append(None)
+                placed.append(video)
         if placed:
             try:
                 _fsync_dir(self.videos_dir)
-                self._insert_videos([pending.video for pending in placed])
+                self._insert_videos(placed)
             except BaseException:
-                for pending in placed:
-                    self.file_path(pending.video.video_id).unlink(missing_ok=True)
+                for video in placed:
+                    self.file_path(video.video_id).unlink(missing_ok=True)
                 raise
-        return errors
+        return outcomes
 
     # --- videos ---------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,10 +18,9 @@ from videosync.emulator.auth import tenant_of
 from videosync.emulator.bodies import read_body
 from videosync.emulator.destinations import RefusedUrl
 from videosync.emulator.inputs import parse_bool, parse_timestamp_ms, video_ids
-from videosync.emulator.media import NotAVideo, probe
 from videosync.emulator.problems import Problem
 from videosync.emulator.state import EmulatorState, state_of
-from videosync.emulator.store import Store, VideoRecord
+from videosync.emulator.store import VideoRecord, fsync_file
 from videosync.emulator.uploads import UploadForm, receive_upload
 from videosync.emulator.views import video_view
 from videosync.model import DEFAULT_GROUP
@@ -39,6 +38,9 @@ __all__ = [
     "upload",
     "vet_url",
 ]
+
+SYNC_APART = 8 * 1024 * 1024
+"""Bytes past which an uploaded file is fsynced on its own before it joins a batch."""
 
 _START_FIELDS = ("video_absolute_start_timestamp", "video_start_absolute_timestamp")
 
@@ -136,21 +138,11 @@ async def keep_upload(
         state.store.add_video(video)
         state.fetcher.start(video.video_id, url)
         return video
-    # One worker thread does all of it: each hand-over to a thread costs more CPU than
-    # a small upload's fsync or SQLite commit.
-    return await anyio.to_thread.run_sync(_keep_file, state.store, temp, video, form.size)
-
-
-def _keep_file(store: Store, temp: Path, video: VideoRecord, size: int) -> VideoRecord:
-    """Probe the uploaded file and store it with its row (durable on return). Blocking."""
-    try:
-        measured: dict[str, Any] = asdict(probe(temp))
-    except NotAVideo as exc:
-        measured = {"error": str(exc)}
-    now = time.time()
-    stored = replace(video, created_at=now, ready_at=now, size=size, **measured)
-    store.add_file_video(temp, stored)
-    return stored
+    if form.size > SYNC_APART:
+        # Its fsync could take seconds: done here, it does not hold up the small uploads
+        # batched with it (the batch's own fsync of it then finds nothing left to write).
+        await anyio.to_thread.run_sync(fsync_file, temp)
+    return await state.committer.store(temp, video, form.size)
 
 
 Checked = Callable[[EmulatorState, str, UploadForm], Awaitable[tuple[VideoRecord, str]]]
