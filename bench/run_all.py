@@ -369,26 +369,34 @@ def _throughput_rows(out: str, quick: bool) -> list[Row]:
         r"([\d.]+) s .*= ([\d.]+) s;"
     )
     p16, p2 = _find(pattern.format(16), out), _find(pattern.format(2), out)
-    ours16, ideal16 = float(p16.group(1)), float(p16.group(3))
+    ours16, docs16, ideal16 = (float(p16.group(i)) for i in (1, 2, 3))
     ours2, docs2 = float(p2.group(1)), float(p2.group(2))
     # The targets are for 1,000 uploads: at 200 (--quick) the command's fixed start-up
     # (~0.5 s) is a large part of the ideal, so a quick run's rows carry no verdict.
     return [
         Row(
             what=f"apply {files} uploads, parallelism 16",
-            target="≤ 1.3x ideal",
+            target="≤ 1.5x ideal",
             measured=f"{ours16:.2f} s",
             reference=f"ideal {ideal16:.2f} s",
             ratio=_x(ours16, ideal16),
-            met=None if quick else ours16 <= 1.3 * ideal16,
+            met=None if quick else ours16 <= 1.5 * ideal16,
+        ),
+        Row(
+            what=f"apply {files} uploads, parallelism 16",
+            target="≤ 1.0x the docs' bulk upload",
+            measured=f"{ours16:.2f} s",
+            reference=f"docs' example {docs16:.2f} s",
+            ratio=_x(ours16, docs16),
+            met=None if quick else ours16 <= docs16,
         ),
         Row(
             what=f"apply {files} uploads, parallelism 2",
-            target="≤ 1.05x the docs' bulk upload",
+            target="≤ 1.0x the docs' bulk upload",
             measured=f"{ours2:.2f} s",
             reference=f"docs' example {docs2:.2f} s",
             ratio=_x(ours2, docs2),
-            met=None if quick else ours2 <= 1.05 * docs2,
+            met=None if quick else ours2 <= docs2,
         ),
     ]
 
