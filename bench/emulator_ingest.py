@@ -79,8 +79,9 @@ def _disk_copy_seconds(file: Path, dest_dir: Path) -> float:
 
 
 def _drain_seconds(file: Path, repeat: int) -> list[float]:
-    """curl -F to the same HTTP stack (uvicorn, h11, Starlette) that only reads and drops the
-    body: the ceiling of the stack itself, without parsing, storing or probing."""
+    """curl -F to the same HTTP stack as the emulator's (uvicorn with httptools and uvloop
+    where it exists, Starlette) that only reads and drops the body: the ceiling of the
+    stack itself, without parsing, storing or probing."""
 
     async def drain(request: Request) -> Response:
         async for _ in request.stream():
@@ -91,7 +92,7 @@ def _drain_seconds(file: Path, repeat: int) -> list[float]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     sock.listen()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http="h11", loop="asyncio"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http="httptools", loop="auto"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -171,7 +172,7 @@ def main() -> int:
     )
     print(
         f"  {'stack drain':<12} {min(drain_times):7.2f} {statistics.median(drain_times):9.2f} "
-        f"{rate(min(drain_times)):7.0f}   (curl -F to uvicorn+h11+Starlette discarding the body)"
+        f"{rate(min(drain_times)):7.0f}   (curl -F to uvicorn+httptools+Starlette discarding the body)"
     )
     print(
         f"  curl / stack drain: time {ratio(min(curl_times), min(drain_times))}; "
