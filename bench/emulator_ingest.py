@@ -172,7 +172,7 @@ def main() -> int:
     )
     print(
         f"  {'stack drain':<12} {min(drain_times):7.2f} {statistics.median(drain_times):9.2f} "
-        f"{rate(min(drain_times)):7.0f}   (curl -F to uvicorn+httptools+Starlette discarding the body)"
+        f"{rate(min(drain_times)):7.0f}   (curl -F to the same stack discarding the body)"
     )
     print(
         f"  curl / stack drain: time {ratio(min(curl_times), min(drain_times))}; "
