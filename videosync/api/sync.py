@@ -120,6 +120,7 @@ class SyncVisionClient:
     upload_url = _blocking(VisionClient.upload_url)
     delete_videos = _blocking(VisionClient.delete_videos)
     list_groups = _blocking(VisionClient.list_groups)
+    list_catalog = _blocking(VisionClient.list_catalog)
     create_group = _blocking(VisionClient.create_group)
     get_group = _blocking(VisionClient.get_group)
     update_group = _blocking(VisionClient.update_group)

@@ -85,7 +85,8 @@ def fetch_remote(
     manifest: DesiredState | None = None,
 ) -> RemoteState:
     """List the whole catalog: one call for the videos, one for the groups (and under v2
-    one for the feature catalog), in the API version chosen (`choose_api_version`)."""
+    one for the feature catalog), made at once, in the API version chosen
+    (`choose_api_version`)."""
     if api_url == "local":
         raise InvalidSetting(
             "api_url 'local' is resolved by the command line: in Python, serve the emulator "
@@ -104,9 +105,7 @@ def fetch_remote(
                 version,
                 "the server serves v2" if version == "v2" else "the server does not serve v2",
             )
-        videos = client.list_videos()
-        groups = client.list_groups()
-        dependencies = client.feature_catalog() if version == "v2" else {}
+        videos, groups, dependencies = client.list_catalog()
     elapsed = time.perf_counter() - started
     log.info("listed %d videos and %d groups in %.2f s", len(videos), len(groups), elapsed)
     return RemoteState(
