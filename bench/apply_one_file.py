@@ -44,15 +44,18 @@ from bench.measure import (  # noqa: E402
     MiB,
     PeakRss,
     back_page_cache,
+    curl_upload_command,
     delete_every_video,
     emulator_process,
     make_file,
     ratio,
+    videosync_command,
 )
 from tests.hashgit.fakelfs import git_config  # noqa: E402
 
 KEY = "bench-key"
 FIELDS = {"video_name": "bench", "index": "true"}
+MANIFEST = "version: 1\nvideos:\n  - glob: media/*.mp4\n"
 PLACES = ("outside git", "in git", "in git, LFS")
 COMMITTED = ("committed", "committed, LFS")
 """Where the file is already committed, as in a CI checkout of a merge: git vouches for it."""
@@ -74,9 +77,7 @@ def _committed_catalog(folder: Path, media: Path, *, lfs: bool) -> Path:
     (the tests' stand-in filter in the repository's config); stored uncompressed."""
     (folder / "media").mkdir(parents=True)
     os.link(media, folder / "media" / media.name)
-    (folder / "videosync.yaml").write_text(
-        "version: 1\nvideos:\n  - glob: media/*.mp4\n", encoding="utf-8"
-    )
+    (folder / "videosync.yaml").write_text(MANIFEST, encoding="utf-8")
     (folder / ".gitignore").write_text("videosync.lock\n.videosync/\n", encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(folder)], check=True)
     if lfs:
@@ -127,36 +128,11 @@ def _fresh(catalog: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _videosync(catalog: Path, url: str, *command: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "videosync",
-        "-q",
-        "-f",
-        str(catalog / "videosync.yaml"),
-        "--api-url",
-        url,
-        *command,
-    ]
-
-
 def _recorded(catalog: Path) -> list[str]:
     """The git identities the lockfile recorded beside the content hash."""
     videos = json.loads((catalog / "videosync.lock").read_text(encoding="utf-8"))["videos"]
     (entry,) = videos.values()
     return [name for name in ("git_oid", "sha256") if entry.get(name)]
-
-
-def _curl(url: str, path: Path) -> list[str]:
-    curl = shutil.which("curl")
-    if curl is None:
-        raise SystemExit("curl is needed as the reference: apt-get install curl")
-    args = [curl, "-sS", "--fail", "-o", "/dev/null", "-X", "POST", f"{url}/videos/upload"]
-    args += ["-H", f"X-Api-Key: {KEY}", "-F", f"file=@{path}"]
-    for name, value in FIELDS.items():
-        args += ["-F", f"{name}={value}"]
-    return args
 
 
 def main() -> None:
@@ -172,9 +148,7 @@ def main() -> None:
         work = Path(tmp)
         catalog = work / "catalog"
         (catalog / "media").mkdir(parents=True)
-        (catalog / "videosync.yaml").write_text(
-            "version: 1\nvideos:\n  - glob: media/*.mp4\n", encoding="utf-8"
-        )
+        (catalog / "videosync.yaml").write_text(MANIFEST, encoding="utf-8")
         size = args.size_mib * MiB
         path = make_file(catalog / "media" / "big.mp4", size)
         env = {**os.environ, "REKA_API_KEY": KEY}
@@ -192,18 +166,20 @@ def main() -> None:
             emulator = psutil.Process(server.pid)
             for _ in range(args.repeat):  # alternating, so a noisy moment hurts every side
                 back_page_cache(work, size + size // 4)
-                runs["curl -F"].append(_measured(_curl(server.url, path), env, emulator))
+                curl = curl_upload_command(f"{server.url}/videos/upload", KEY, path, FIELDS)
+                runs["curl -F"].append(_measured([*curl, "--fail"], env, emulator))
                 delete_every_video(server.url, KEY)
                 for place in (*PLACES, *COMMITTED):
                     where = committed.get(place, catalog)
                     if place in PLACES:
                         _place_catalog(catalog, place)
                     _fresh(where)
+                    manifest = where / "videosync.yaml"
                     if place == PLACES[0]:  # start-up and plan: the fixed part of an apply
-                        command = _videosync(where, server.url, "plan")
+                        command = videosync_command(manifest, server.url, "plan")
                         runs["plan"].append(_measured(command, env, emulator))
                     back_page_cache(work, size + size // 4)
-                    command = _videosync(where, server.url, "apply", "--yes")
+                    command = videosync_command(manifest, server.url, "apply", "--yes")
                     runs[place].append(_measured(command, env, emulator))
                     recorded[place] = _recorded(where)
                     delete_every_video(server.url, KEY)

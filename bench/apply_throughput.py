@@ -41,7 +41,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.measure import emulator_process, ratio
+from bench.measure import emulator_process, ratio, videosync_command
 from testing.samplemedia import write_sample_video
 
 
@@ -65,22 +65,8 @@ def videosync_apply(
 ) -> float:
     """Seconds for the whole `videosync apply --yes` command, which must succeed."""
     env = {**os.environ, "REKA_API_KEY": key}
-    args = [
-        sys.executable,
-        "-m",
-        "videosync",
-        "-q",
-        "-f",
-        str(manifest),
-        "--api-url",
-        url,
-        "--api-version",
-        api_version,
-        "apply",
-        "--yes",
-        "--parallelism",
-        str(parallelism),
-    ]
+    args = videosync_command(manifest, url, "--api-version", api_version, "apply", "--yes")
+    args += ["--parallelism", str(parallelism)]
     # A fresh lockfile: every run uploads everything, to its own tenant.
     for stale in (manifest.parent / "videosync.lock", manifest.parent / ".videosync"):
         subprocess.run(["rm", "-rf", str(stale)], check=True)
@@ -97,8 +83,7 @@ def videosync_apply(
 
 def videosync_plan(manifest: Path, url: str, key: str, api_version: str) -> float:
     """Seconds for `videosync plan` of the catalog against an empty tenant."""
-    args = [sys.executable, "-m", "videosync", "-q", "-f", str(manifest), "--api-url", url]
-    args += ["--api-version", api_version, "plan"]
+    args = videosync_command(manifest, url, "--api-version", api_version, "plan")
     start = time.perf_counter()
     subprocess.run(args, env={**os.environ, "REKA_API_KEY": key}, capture_output=True, check=True)
     return time.perf_counter() - start

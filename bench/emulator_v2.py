@@ -24,9 +24,7 @@ Targets (the v2 issue):
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +36,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import MiB, emulator_process, make_file  # noqa: E402
+from bench.measure import (  # noqa: E402
+    MiB,
+    curl_upload_seconds,
+    delete_every_video,
+    emulator_process,
+    make_file,
+)
 from testing.samplemedia import write_sample_video  # noqa: E402
 
 KEY = "bench-key"
@@ -46,29 +50,6 @@ ROUTES = {"v1": "/v1/videos/upload", "v2": "/v2/videos"}
 FIELDS = {"v1": {"video_name": "ingest", "index": "false"}, "v2": {"video_name": "ingest"}}
 """The same upload on both routes: a name, no indexing (v2 runs no feature on upload)."""
 IDLE_INDEX_DELAY = "3600"
-
-
-def _curl_seconds(url: str, file: Path, fields: dict[str, str]) -> float:
-    """`curl -F file=@FILE` to `url`; the wall time, the answer must be a 2xx."""
-    curl = shutil.which("curl")
-    if curl is None:
-        raise SystemExit("curl is needed to upload: apt-get install curl")
-    args = [curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", url]
-    args += ["-H", f"X-Api-Key: {KEY}", "-F", f"file=@{file}"]
-    for name, value in fields.items():
-        args += ["-F", f"{name}={value}"]
-    started = time.perf_counter()
-    out = subprocess.run(args, check=True, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if not out.stdout.strip().startswith("2"):
-        raise SystemExit(f"curl upload to {url} answered HTTP {out.stdout.strip()}")
-    return elapsed
-
-
-def _delete_all(base: str) -> None:
-    with httpx.Client(base_url=base, headers={"X-Api-Key": KEY}, timeout=60) as api:
-        for video in api.get("/v2/videos").raise_for_status().json()["results"]:
-            api.delete(f"/v2/videos/{video['video_id']}").raise_for_status()
 
 
 def measure_ingest(file: Path, data_dir: Path, repeat: int) -> tuple[str, dict[str, list[float]]]:
@@ -82,8 +63,10 @@ def measure_ingest(file: Path, data_dir: Path, repeat: int) -> tuple[str, dict[s
             order = list(ROUTES) if round_ % 2 == 0 else list(reversed(ROUTES))
             for version in order:
                 url = server.url + ROUTES[version]
-                times[version].append(_curl_seconds(url, file, FIELDS[version]))
-                _delete_all(server.url)
+                times[version].append(
+                    curl_upload_seconds(url, KEY, file, FIELDS[version], any_2xx=True)
+                )
+                delete_every_video(server.url, KEY)
         return server.url, times
 
 

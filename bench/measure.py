@@ -53,8 +53,8 @@ def back_page_cache(folder: Path, size: int) -> None:
     scratch.unlink()
 
 
-def curl_upload_seconds(url: str, api_key: str, file: Path, fields: dict[str, str]) -> float:
-    """Time `curl -F file=@FILE` to `url`: the reference every upload figure is set beside."""
+def curl_upload_command(url: str, api_key: str, file: Path, fields: dict[str, str]) -> list[str]:
+    """`curl -F file=@FILE` to `url`, printing the HTTP status: the reference upload."""
     curl = shutil.which("curl")
     if curl is None:
         raise SystemExit("curl is needed as the reference: apt-get install curl")
@@ -62,12 +62,27 @@ def curl_upload_seconds(url: str, api_key: str, file: Path, fields: dict[str, st
     args += ["-H", f"X-Api-Key: {api_key}", "-F", f"file=@{file}"]
     for name, value in fields.items():
         args += ["-F", f"{name}={value}"]
+    return args
+
+
+def curl_upload_seconds(
+    url: str, api_key: str, file: Path, fields: dict[str, str], *, any_2xx: bool = False
+) -> float:
+    """Time `curl -F file=@FILE` to `url`: the reference every upload figure is set beside.
+    The answer must be 200 (`any_2xx`: any 2xx, as v2's 202)."""
+    args = curl_upload_command(url, api_key, file, fields)
     start = time.perf_counter()
     out = subprocess.run(args, check=True, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if out.stdout.strip() != "200":
-        raise SystemExit(f"curl upload answered HTTP {out.stdout.strip()}")
+    status = out.stdout.strip()
+    if not (status.startswith("2") if any_2xx else status == "200"):
+        raise SystemExit(f"curl upload to {url} answered HTTP {status}")
     return elapsed
+
+
+def videosync_command(manifest: Path, url: str, *args: str) -> list[str]:
+    """`videosync -q -f MANIFEST --api-url URL ARGS...`, run by this interpreter."""
+    return [sys.executable, "-m", "videosync", "-q", "-f", str(manifest), "--api-url", url, *args]
 
 
 class PeakRss:
